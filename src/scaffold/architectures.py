@@ -1,0 +1,50 @@
+"""What scaffold can generate, and what to tell the user after generating it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scaffold.advisor import Architecture
+
+
+@dataclass(frozen=True)
+class ArchitectureInfo:
+    name: Architecture
+    title: str
+    complete: bool  # False while the template is a skeleton that later releases build out
+    commands: tuple[str, ...]  # what to run in the new project, in order
+
+
+CATALOG: dict[Architecture, ArchitectureInfo] = {
+    Architecture.django: ArchitectureInfo(
+        Architecture.django,
+        "Django monolith (pages, admin, accounts)",
+        complete=False,
+        commands=(),
+    ),
+    Architecture.fastapi: ArchitectureInfo(
+        Architecture.fastapi,
+        "FastAPI service (JSON API, SQLModel + Alembic)",
+        complete=False,
+        commands=(),
+    ),
+    Architecture.hybrid: ArchitectureInfo(
+        Architecture.hybrid,
+        "Hybrid: Django admin and accounts + FastAPI /api/v1 on one database",
+        complete=False,
+        commands=(),
+    ),
+}
+
+
+def next_steps(architecture: Architecture, path: str) -> list[str]:
+    info = CATALOG[architecture]
+    steps = [f"cd {path}"]
+    if info.complete:
+        steps.extend(info.commands)
+    else:
+        steps.append(
+            "README.md: this template is still a skeleton (pyproject.toml and README); "
+            "a later scaffold release fills it in, and `scaffold update` brings it over"
+        )
+    return steps

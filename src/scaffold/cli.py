@@ -1,0 +1,204 @@
+"""The command line: parse flags, call one plain function per command, map errors to exit codes.
+
+Heavy modules (copier, rich, questionary) are imported inside the commands so that
+`scaffold --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scaffold.advisor import Answers, Architecture, Serves, TeamKnows, Workload
+from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
+
+app = typer.Typer(
+    name="scaffold",
+    help="Choose Django, FastAPI or a hybrid for a Python web backend, and generate it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ServesOpt = Annotated[
+    Serves | None,
+    typer.Option(
+        "--serves",
+        help="Who consumes it: people in a browser (pages), programs (api), or both.",
+        case_sensitive=False,
+    ),
+]
+AdminOpt = Annotated[
+    bool | None,
+    typer.Option("--admin/--no-admin", help="Staff need an admin panel within the first month."),
+]
+WorkloadOpt = Annotated[
+    Workload | None,
+    typer.Option(
+        "--workload",
+        help="crud: ordinary database-backed requests; io-bound: fan-out, websockets, "
+        "streaming; ml: serving models.",
+        case_sensitive=False,
+    ),
+]
+TeamSizeOpt = Annotated[
+    int | None, typer.Option("--team-size", min=1, help="How many people work on the project.")
+]
+TeamKnowsOpt = Annotated[
+    TeamKnows | None,
+    typer.Option("--team-knows", help="What the team already knows.", case_sensitive=False),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def run_command(action: Callable[[], int]) -> None:
+    """The one boundary between scaffold's errors and the process exit code."""
+    from scaffold import report
+
+    try:
+        code = action()
+    except ScaffoldError as exc:
+        report.error(exc.message, exc.hint)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        report.stderr().print("\ninterrupted; nothing was left behind")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def recommend(
+    serves: ServesOpt = None,
+    admin: AdminOpt = None,
+    workload: WorkloadOpt = None,
+    team_size: TeamSizeOpt = None,
+    team_knows: TeamKnowsOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Recommend Django, FastAPI or the hybrid, with the reasons.
+
+    Unanswered criteria are neutral. On a terminal the missing answers are asked.
+    """
+
+    def action() -> int:
+        from scaffold import report
+        from scaffold.advisor import recommend as advise
+        from scaffold.prompts import QuestionaryPrompter, ask_advisor_questions, can_prompt
+
+        answers = Answers(
+            serves=serves,
+            admin=admin,
+            workload=workload,
+            team_size=team_size,
+            team_knows=team_knows,
+        )
+        if can_prompt():
+            answers = ask_advisor_questions(answers, QuestionaryPrompter())
+        advice = advise(answers)
+        if json_output:
+            typer.echo(json.dumps(advice.to_json_dict(), indent=2))
+        else:
+            for line in report.recommendation_lines(advice):
+                report.stdout().print(line)
+        return EXIT_OK
+
+    run_command(action)
+
+
+@app.command()
+def new(
+    dest: Annotated[
+        Path | None,
+        typer.Argument(help="Directory to create (new or empty). Default: ./<project-slug>."),
+    ] = None,
+    architecture: Annotated[
+        Architecture | None,
+        typer.Option(
+            "--architecture", "-a", help="Skip the advisor and generate this.", case_sensitive=False
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Accept the recommendation and every default.")
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Answer a template question: KEY=VALUE (repeatable)."),
+    ] = None,
+    answers_file: Annotated[
+        Path | None, typer.Option("--answers-file", help="YAML file of template answers.")
+    ] = None,
+    no_git: Annotated[
+        bool, typer.Option("--no-git", help="Do not create a git repository and first commit.")
+    ] = False,
+    serves: ServesOpt = None,
+    admin: AdminOpt = None,
+    workload: WorkloadOpt = None,
+    team_size: TeamSizeOpt = None,
+    team_knows: TeamKnowsOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Generate a project: advisor questions, recommendation, then the template's questions."""
+
+    def action() -> int:
+        from scaffold import report
+        from scaffold.new import NewRequest, create_project
+        from scaffold.prompts import QuestionaryPrompter, can_prompt
+        from scaffold.template_answers import parse_data_flags
+
+        request = NewRequest(
+            dest=dest,
+            architecture=architecture,
+            advisor_answers=Answers(
+                serves=serves,
+                admin=admin,
+                workload=workload,
+                team_size=team_size,
+                team_knows=team_knows,
+            ),
+            data=parse_data_flags(data or []),
+            answers_file=answers_file,
+            yes=yes,
+            git=not no_git,
+        )
+        result = create_project(
+            request,
+            prompter=QuestionaryPrompter() if can_prompt() else None,
+            status=report.status,
+            show_recommendation=report.show_recommendation,
+        )
+        if json_output:
+            typer.echo(json.dumps(result.to_json_dict(), indent=2))
+            return EXIT_OK
+        report.stderr().print(
+            f"[green]Created[/green] {report.escape(str(result.path))} "
+            f"({result.architecture.value}, template {result.template_version})"
+        )
+        report.stdout().print("Next steps:")
+        for step in result.next_steps:
+            report.stdout().print(f"  {report.escape(step)}")
+        return EXIT_OK
+
+    run_command(action)
+
+
+@app.command()
+def version() -> None:
+    """Print scaffold's version and the newest template version it ships."""
+
+    def action() -> int:
+        from importlib.metadata import version as installed
+
+        from scaffold.template_store import open_store
+
+        typer.echo(f"scaffold {installed('scaffold')} (templates {open_store().latest})")
+        return EXIT_OK
+
+    run_command(action)
+
+
+def main() -> None:
+    app()

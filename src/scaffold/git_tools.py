@@ -1,0 +1,49 @@
+"""The few git operations scaffold runs in a user's project."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from scaffold.errors import GitError
+
+
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed", hint="install git, or pass --no-git") from exc
+
+
+def inside_work_tree(path: Path) -> bool:
+    """Whether `path` (an existing directory) lies inside a git work tree."""
+    done = _git(path, "rev-parse", "--is-inside-work-tree")
+    return done.returncode == 0 and done.stdout.strip() == "true"
+
+
+def _configured(cwd: Path, key: str) -> bool:
+    return bool(_git(cwd, "config", "--get", key).stdout.strip())
+
+
+def init_and_commit(path: Path, message: str, *, fallback_name: str, fallback_email: str) -> None:
+    """`git init` + first commit of everything; identity from git config, else the fallback."""
+    identity: list[str] = []
+    if not _configured(path, "user.name"):
+        identity += ["-c", f"user.name={fallback_name}"]
+    if not _configured(path, "user.email"):
+        identity += ["-c", f"user.email={fallback_email}"]
+    # Signing could stop for a passphrase and user hooks are not the project's yet: this
+    # commit holds only what scaffold generated.
+    commit = [*identity, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify"]
+    steps = {
+        "init": ["init", "--quiet"],
+        "add": ["add", "--all"],
+        "commit": [*commit, "-m", message],
+    }
+    for name, args in steps.items():
+        done = _git(path, *args)
+        if done.returncode != 0:
+            raise GitError(
+                f"git {name} failed: {done.stderr.strip()}",
+                hint="pass --no-git to skip creating a repository",
+            )

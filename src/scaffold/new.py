@@ -1,0 +1,208 @@
+"""`scaffold new`: choose an architecture, render it, and hand over a ready repository."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scaffold.advisor import Answers, Architecture, Recommendation, recommend
+from scaffold.architectures import CATALOG, next_steps
+from scaffold.errors import InteractiveSessionRequired, UsageError
+from scaffold.git_tools import init_and_commit, inside_work_tree
+from scaffold.prompts import Prompter
+from scaffold.render import check_destination, render, staged, write_env_file
+from scaffold.template_answers import check_known_keys, load_answers_file, slugify
+from scaffold.template_store import open_store
+
+Status = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    dest: Path | None = None
+    architecture: Architecture | None = None
+    advisor_answers: Answers = field(default_factory=Answers)
+    data: Mapping[str, str] = field(default_factory=dict)
+    answers_file: Path | None = None
+    yes: bool = False
+    git: bool = True
+
+
+@dataclass(frozen=True)
+class NewResult:
+    path: Path
+    architecture: Architecture
+    template_version: str
+    next_steps: list[str]
+    recommendation: Recommendation | None
+    git_initialized: bool
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "architecture": self.architecture.value,
+            "template_version": self.template_version,
+            "next_steps": self.next_steps,
+            "git_initialized": self.git_initialized,
+            "recommendation": self.recommendation.to_json_dict() if self.recommendation else None,
+        }
+
+
+ADVISOR_FLAGS = "--serves, --admin/--no-admin, --workload, --team-size, --team-knows"
+
+
+def choose_architecture(
+    request: NewRequest, prompter: Prompter | None, show: Callable[[Recommendation], None]
+) -> tuple[Architecture, Recommendation | None]:
+    """The architecture to render: given, accepted from the advisor, or picked by the user."""
+    if request.architecture is not None:
+        return request.architecture, None
+    if prompter is None:
+        if not request.yes:
+            raise InteractiveSessionRequired(
+                "no architecture given and no terminal to ask on",
+                hint="pass --architecture django|fastapi|hybrid, or --yes to accept the "
+                f"recommendation for the answers given with {ADVISOR_FLAGS}",
+            )
+        return (advice := recommend(request.advisor_answers)).architecture, advice
+    from scaffold.prompts import ask_advisor_questions
+
+    answers = request.advisor_answers
+    if not request.yes:
+        answers = ask_advisor_questions(answers, prompter)
+    advice = recommend(answers)
+    show(advice)
+    if request.yes:
+        return advice.architecture, advice
+    choices = [(advice.architecture.value, f"{CATALOG[advice.architecture].title} (recommended)")]
+    choices += [(a.value, CATALOG[a].title) for a in Architecture if a != advice.architecture]
+    picked = prompter.select("Which architecture?", choices, default=advice.architecture.value)
+    return Architecture(picked), advice
+
+
+def _git_identity(key: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "config", "--get", key], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return ""
+    return done.stdout.strip()
+
+
+def _merged_data(request: NewRequest, questions: Mapping[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if request.answers_file is not None:
+        from_file = load_answers_file(request.answers_file)
+        check_known_keys(from_file, questions, origin=f"answers file {request.answers_file}")
+        data.update(from_file)
+    check_known_keys(request.data, questions, origin="--data")
+    data.update(request.data)
+    return data
+
+
+def create_project(
+    request: NewRequest,
+    *,
+    prompter: Prompter | None,
+    status: Status,
+    show_recommendation: Callable[[Recommendation], None],
+) -> NewResult:
+    """Everything `scaffold new` does; `prompter` is None when nobody can be asked."""
+    if request.dest is not None:
+        check_destination(request.dest)  # fail before asking anything
+    store = open_store()
+    version = store.latest
+    tag = store.tag_for(version)
+    questions = store.questions(tag)
+    data = _merged_data(request, questions)
+
+    given = data.get("architecture")
+    if given is not None and request.architecture is not None and given != request.architecture:
+        raise UsageError(
+            f"--architecture {request.architecture.value} contradicts architecture={given}",
+            hint="give the architecture once",
+        )
+    if given is not None and request.architecture is None:
+        try:
+            request = _with_architecture(request, Architecture(str(given)))
+        except ValueError as exc:
+            raise UsageError(f"architecture={given} is not one of django, fastapi, hybrid") from exc
+    architecture, advice = choose_architecture(request, prompter, show_recommendation)
+    data["architecture"] = architecture.value
+
+    if "project_name" not in data:
+        if request.dest is not None:
+            data["project_name"] = request.dest.absolute().name
+        elif prompter is not None:
+            data["project_name"] = prompter.text(
+                "Project name?", "", lambda v: None if v.strip() else "a name is needed"
+            )
+        else:
+            raise InteractiveSessionRequired(
+                "no destination and no project name given",
+                hint="pass DEST (e.g. `scaffold new my-shop`) or --data project_name='My Shop'",
+            )
+    dest = request.dest if request.dest is not None else Path(slugify(str(data["project_name"])))
+    if not dest.name:
+        raise UsageError(f"project name {data['project_name']!r} gives no directory name")
+    check_destination(dest)
+
+    user_defaults = {
+        key: value
+        for key, value in (
+            ("author_name", _git_identity("user.name")),
+            ("author_email", _git_identity("user.email")),
+        )
+        if value
+    }
+    use_git = request.git and not inside_work_tree(_existing_ancestor(dest.absolute()))
+    status(f"Rendering the {architecture.value} template {version} into {dest}")
+    with staged(dest) as project:
+        render(
+            src_path=store.src_path,
+            vcs_ref=tag,
+            project=project,
+            data=data,
+            ask=prompter is not None and not request.yes,
+            user_defaults=user_defaults,
+        )
+        write_env_file(project)
+        if use_git:
+            answers = _rendered_answers(project)
+            init_and_commit(
+                project,
+                f"Generate {answers.get('project_name', dest.name)} with scaffold {version}",
+                fallback_name=str(answers.get("author_name", "scaffold")),
+                fallback_email=str(answers.get("author_email", "scaffold@localhost")),
+            )
+    return NewResult(
+        path=dest.absolute(),
+        architecture=architecture,
+        template_version=version,
+        next_steps=next_steps(architecture, str(dest)),
+        recommendation=advice,
+        git_initialized=use_git,
+    )
+
+
+def _with_architecture(request: NewRequest, architecture: Architecture) -> NewRequest:
+    from dataclasses import replace
+
+    return replace(request, architecture=architecture)
+
+
+def _existing_ancestor(path: Path) -> Path:
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+def _rendered_answers(project: Path) -> dict[str, Any]:
+    import yaml
+
+    loaded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    return loaded if isinstance(loaded, dict) else {}

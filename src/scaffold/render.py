@@ -1,0 +1,127 @@
+"""Render a template with Copier into a staging folder, then move the result into place.
+
+Everything is written next to the destination first, so a failure, a rejected answer or
+Ctrl-C leaves nothing behind, and an existing folder is never partly filled.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from scaffold.errors import RenderError, UsageError
+
+_VALIDATION_PREFIXES = ("Validation error for question", "Invalid choice for", "Invalid value for")
+
+
+def check_destination(dest: Path) -> None:
+    """Refuse a destination that holds anything: nothing of the user's is overwritten."""
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise UsageError(f"{dest} exists and is not a directory", hint="choose another destination")
+    if dest.is_dir():
+        entries = sorted(entry.name for entry in dest.iterdir())
+        if entries:
+            shown = ", ".join(entries[:10]) + (
+                f" and {len(entries) - 10} more" if len(entries) > 10 else ""
+            )
+            raise UsageError(
+                f"{dest} is not empty (it holds {shown})",
+                hint="choose a new or empty directory; scaffold never writes over existing files",
+            )
+
+
+@contextmanager
+def staged(dest: Path) -> Iterator[Path]:
+    """Yield a fresh folder to render into; on success its contents become `dest`.
+
+    On any exception (KeyboardInterrupt included) the staging folder and any parent folders
+    this created are removed, and `dest` is untouched.
+    """
+    dest = dest.absolute()
+    created: list[Path] = []
+    parent = dest.parent
+    while not parent.exists():
+        created.append(parent)
+        parent = parent.parent
+    stage_root: Path | None = None
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        # A sibling of dest, so the final move is a rename on the same filesystem.
+        stage_root = Path(tempfile.mkdtemp(prefix=f".{dest.name}.scaffold-", dir=dest.parent))
+        project = stage_root / dest.name
+        project.mkdir()
+        yield project
+        check_destination(dest)  # it may have been filled while we rendered
+        if dest.exists():
+            for entry in project.iterdir():
+                entry.rename(dest / entry.name)
+        else:
+            project.rename(dest)
+    except BaseException:
+        for folder in created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        if stage_root is not None:
+            shutil.rmtree(stage_root, ignore_errors=True)
+
+
+def render(
+    *,
+    src_path: str,
+    vcs_ref: str,
+    project: Path,
+    data: Mapping[str, Any],
+    ask: bool,
+    user_defaults: Mapping[str, Any],
+) -> None:
+    """Run Copier; its validation failures become usage errors naming the question."""
+    from copier import run_copy
+    from copier.errors import CopierError
+
+    try:
+        run_copy(
+            src_path,
+            project,
+            data=dict(data),
+            user_defaults=dict(user_defaults),
+            defaults=not ask,
+            vcs_ref=vcs_ref,
+            quiet=True,
+            unsafe=False,
+            overwrite=True,  # the staging folder is ours and empty
+        )
+    except ValueError as exc:
+        message = str(exc)
+        if message.startswith(_VALIDATION_PREFIXES):
+            raise UsageError(message, hint="correct it with --data KEY=VALUE") from exc
+        raise RenderError(f"copier could not render the template: {message}") from exc
+    except CopierError as exc:
+        raise RenderError(f"copier could not render the template: {exc}") from exc
+
+
+def write_env_file(project: Path) -> Path | None:
+    """Create `.env` from `.env.example`, giving every empty `*SECRET_KEY` a fresh secret.
+
+    The secret lands only in the git-ignored `.env`, never in a committed file.
+    """
+    example = project / ".env.example"
+    target = project / ".env"
+    if not example.is_file() or target.exists():
+        return None
+    lines = []
+    for line in example.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip().endswith("SECRET_KEY") and not value.strip():
+            lines.append(f"{key}={secrets.token_urlsafe(50)}")
+        else:
+            lines.append(line)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.chmod(target, 0o600)
+    return target
