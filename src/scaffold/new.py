@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -128,9 +128,12 @@ def create_project(
         )
     if given is not None and request.architecture is None:
         try:
-            request = _with_architecture(request, Architecture(str(given)))
+            request = replace(request, architecture=Architecture(str(given)))
         except ValueError as exc:
-            raise UsageError(f"architecture={given} is not one of django, fastapi, hybrid") from exc
+            raise UsageError(
+                f"architecture={given} is not one of django, fastapi, hybrid",
+                hint="pass --architecture django|fastapi|hybrid",
+            ) from exc
     architecture, advice = choose_architecture(request, prompter, show_recommendation)
     data["architecture"] = architecture.value
 
@@ -187,12 +190,6 @@ def create_project(
         recommendation=advice,
         git_initialized=use_git,
     )
-
-
-def _with_architecture(request: NewRequest, architecture: Architecture) -> NewRequest:
-    from dataclasses import replace
-
-    return replace(request, architecture=architecture)
 
 
 def _existing_ancestor(path: Path) -> Path:

@@ -35,7 +35,9 @@ def load_answers_file(path: Path) -> dict[str, Any]:
             hint="pass the path of a readable YAML file to --answers-file",
         ) from exc
     except UnicodeDecodeError as exc:
-        raise UsageError(f"answers file {path} is not UTF-8 text") from exc
+        raise UsageError(
+            f"answers file {path} is not UTF-8 text", hint="save it as UTF-8 YAML"
+        ) from exc
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -48,7 +50,8 @@ def load_answers_file(path: Path) -> dict[str, Any]:
     if not isinstance(loaded, dict):
         raise UsageError(
             f"answers file {path} must hold a mapping of question: answer, "
-            f"not a {type(loaded).__name__}"
+            f"not a {type(loaded).__name__}",
+            hint="write one `question: answer` per line, e.g. `project_name: My Shop`",
         )
     return {str(key): value for key, value in loaded.items() if not str(key).startswith("_")}
 

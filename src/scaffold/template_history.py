@@ -81,7 +81,7 @@ def _read_blobs(repo: Path, specs: list[str]) -> list[str | None]:
     out = subprocess.run(
         ["git", "cat-file", "--batch"],
         cwd=repo,
-        input="\n".join(specs) + "\n",
+        input=("\n".join(specs) + "\n").encode(),
         capture_output=True,
         check=True,
     ).stdout

@@ -1,0 +1,287 @@
+"""`scaffold new` from the command line: what it makes, and every input it refuses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner, Result
+
+from scaffold.cli import app
+from scaffold.errors import GitError
+from scaffold.template_store import BUNDLE_SOURCE, open_store
+from tests.conftest import git, tree_snapshot
+
+runner = CliRunner()
+
+
+def scaffold(*args: str) -> Result:
+    return runner.invoke(app, list(args))
+
+
+def answers_of(project: Path) -> dict[str, Any]:
+    loaded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+# --- what it makes ------------------------------------------------------------------------
+
+
+def test_new_renders_records_the_version_and_commits(workdir: Path) -> None:
+    result = scaffold("new", "shop", "--architecture", "fastapi", "--yes", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    project = workdir / "shop"
+    latest = open_store().latest
+    assert data["path"] == str(project)
+    assert data["architecture"] == "fastapi"
+    assert data["template_version"] == latest
+    assert data["next_steps"][0] == "cd shop"
+    answers = answers_of(project)
+    assert answers["_src_path"] == BUNDLE_SOURCE == "~/.scaffold/templates.bundle"
+    assert answers["_commit"] == f"v{latest}"
+    assert answers["architecture"] == "fastapi"
+    assert answers["project_name"] == "shop"
+    assert answers["author_name"] == "Test Author"  # taken from git config
+    assert git(project, "status", "--porcelain") == ""
+    log = git(project, "log", "--format=%s").splitlines()
+    assert log == [f"Generate shop with scaffold {latest}"]
+    assert [p.name for p in workdir.iterdir()] == ["shop"]  # no staging folder left
+
+
+def test_no_git_leaves_no_repository(workdir: Path) -> None:
+    result = scaffold("new", "shop", "-a", "django", "--yes", "--no-git")
+    assert result.exit_code == 0, result.output
+    assert (workdir / "shop" / "pyproject.toml").is_file()
+    assert not (workdir / "shop" / ".git").exists()
+
+
+def test_inside_a_repository_no_nested_repository_is_made(workdir: Path) -> None:
+    git(workdir, "init", "--quiet")
+    result = scaffold("new", "services/shop", "-a", "hybrid", "--yes")
+    assert result.exit_code == 0, result.output
+    assert (workdir / "services" / "shop" / "pyproject.toml").is_file()
+    assert not (workdir / "services" / "shop" / ".git").exists()
+
+
+def test_yes_accepts_the_recommendation_for_the_answers_given(workdir: Path) -> None:
+    result = scaffold(
+        "new", "models", "--serves", "api", "--no-admin", "--workload", "ml", "--yes", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["architecture"] == "fastapi"
+    assert data["recommendation"]["architecture"] == "fastapi"
+    assert answers_of(workdir / "models")["architecture"] == "fastapi"
+
+
+def test_answers_file_and_data_flags_combine_with_flags_winning(workdir: Path) -> None:
+    answers = workdir.parent / "answers.yml"
+    answers.write_text(
+        "_src_path: ignored\nproject_name: Corner Shop\ndescription: From the file\n"
+        "python_version: '3.13'\n"
+    )
+    result = scaffold(
+        "new", "-a", "fastapi", "--yes", "--answers-file", str(answers),
+        "--data", "description=From the flag",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    project = workdir / "corner-shop"  # no DEST: named after the project
+    recorded = answers_of(project)
+    assert recorded["project_name"] == "Corner Shop"
+    assert recorded["project_slug"] == "corner-shop"
+    assert recorded["package_name"] == "corner_shop"
+    assert recorded["description"] == "From the flag"
+    assert recorded["python_version"] == "3.13"
+    assert 'requires-python = ">=3.13"' in (project / "pyproject.toml").read_text()
+
+
+def test_an_empty_existing_directory_is_filled(workdir: Path) -> None:
+    (workdir / "empty").mkdir()
+    result = scaffold("new", "empty", "-a", "fastapi", "--yes", "--no-git")
+    assert result.exit_code == 0, result.output
+    assert (workdir / "empty" / "README.md").is_file()
+
+
+def test_secret_key_goes_to_the_ignored_env_file_only(tmp_path: Path) -> None:
+    from scaffold.render import write_env_file
+
+    (tmp_path / ".env.example").write_text(
+        "DEBUG=true\nSECRET_KEY=\nJWT_SECRET_KEY=\nDATABASE_URL=\nKEEP_SECRET_KEY=given\n"
+    )
+    written = write_env_file(tmp_path)
+    assert written == tmp_path / ".env"
+    values = dict(line.split("=", 1) for line in written.read_text().splitlines())
+    assert len(values["SECRET_KEY"]) >= 50
+    assert len(values["JWT_SECRET_KEY"]) >= 50
+    assert values["SECRET_KEY"] != values["JWT_SECRET_KEY"]
+    assert values["DATABASE_URL"] == ""
+    assert values["KEEP_SECRET_KEY"] == "given"
+    assert "SECRET_KEY=\n" in (tmp_path / ".env.example").read_text()  # example untouched
+    assert oct(written.stat().st_mode & 0o777) == "0o600"
+    assert write_env_file(tmp_path) is None  # an existing .env is never overwritten
+
+
+def test_copier_check_update_understands_the_project(workdir: Path) -> None:
+    assert scaffold("new", "shop", "-a", "fastapi", "--yes").exit_code == 0
+    copier = Path(sys.executable).with_name("copier")
+    done = subprocess.run(
+        [str(copier), "check-update", "--output-format", "json"],
+        cwd=workdir / "shop",
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["update_available"] is False
+    assert report["current_version"] == open_store().latest
+
+
+# --- what it refuses ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["shop", "-d", "project_name= "], "project_name must not be empty"),
+        (["shop", "-d", "project_slug=My_Shop"], "is not a valid distribution name"),
+        (["class", "--no-git"], "'class' is a Python keyword"),
+        (["shop", "-d", "package_name=import"], "'import' is a Python keyword"),
+        (["django"], "would shadow the module 'django'"),
+        (["fastapi"], "would shadow the module 'fastapi'"),
+        (["test"], "would shadow the module 'test'"),
+        (["shop", "-d", "package_name=9lives"], "is not a valid Python package name"),
+        (["shop", "-d", "author_email=nobody"], "is not an email address"),
+        (["shop", "-d", "python_version=3.11"], "'3.11' is not in"),
+        (["shop", "-d", "colour=blue"], "unknown question in --data: colour"),
+        (["shop", "-d", "novalue"], "is not KEY=VALUE"),
+        (["shop", "-d", "architecture=rails"], "architecture=rails is not one of"),
+    ],
+)
+def test_bad_answers_are_refused_and_nothing_is_written(
+    workdir: Path, args: list[str], message: str
+) -> None:
+    extra = [] if any(a.startswith("architecture=") for a in args) else ["-a", "fastapi"]
+    result = scaffold("new", *args, *extra, "--yes")
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "hint:" in result.stderr
+    assert tree_snapshot(workdir) == set()
+
+
+def test_contradicting_architecture_is_refused(workdir: Path) -> None:
+    result = scaffold("new", "shop", "-a", "django", "-d", "architecture=fastapi", "--yes")
+    assert result.exit_code == 2
+    assert "contradicts" in result.stderr
+    assert tree_snapshot(workdir) == set()
+
+
+def test_a_non_empty_destination_is_refused_and_listed(workdir: Path) -> None:
+    target = workdir / "busy"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    (target / "src").mkdir()
+    before = tree_snapshot(workdir)
+    result = scaffold("new", "busy", "-a", "django", "--yes")
+    assert result.exit_code == 2
+    assert "busy is not empty (it holds notes.txt, src)" in result.stderr
+    assert tree_snapshot(workdir) == before
+    assert (target / "notes.txt").read_text() == "mine"
+
+
+def test_a_file_as_destination_is_refused(workdir: Path) -> None:
+    (workdir / "taken").write_text("x")
+    result = scaffold("new", "taken", "-a", "django", "--yes")
+    assert result.exit_code == 2
+    assert "exists and is not a directory" in result.stderr
+
+
+def test_without_a_terminal_a_missing_choice_names_the_flags(workdir: Path) -> None:
+    result = scaffold("new", "shop")
+    assert result.exit_code == 2
+    assert "no terminal to ask on" in result.stderr
+    assert "--architecture" in result.stderr
+    assert "--yes" in result.stderr
+    assert tree_snapshot(workdir) == set()
+
+
+def test_without_a_terminal_a_missing_name_names_the_flags(workdir: Path) -> None:
+    result = scaffold("new", "-a", "django", "--yes")
+    assert result.exit_code == 2
+    assert "--data project_name=" in result.stderr
+    assert tree_snapshot(workdir) == set()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read answers file"),
+        ("project_name: [unclosed", "is not valid YAML"),
+        ("- a\n- b\n", "must hold a mapping"),
+        ("project_name: x\nflavour: vanilla\n", "unknown question in answers file"),
+    ],
+)
+def test_bad_answers_files_are_refused(
+    workdir: Path, tmp_path: Path, content: str | None, message: str
+) -> None:
+    answers = tmp_path / "answers.yml"
+    if content is not None:
+        answers.write_text(content)
+    result = scaffold("new", "shop", "-a", "django", "--yes", "--answers-file", str(answers))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert tree_snapshot(workdir) == set()
+
+
+# --- failures and interruptions leave nothing ---------------------------------------------
+
+
+def _render_then(exc: BaseException) -> Any:
+    def broken_render(**kwargs: Any) -> None:
+        project: Path = kwargs["project"]
+        (project / "half-written.py").write_text("# the render stopped here\n")
+        raise exc
+
+    return broken_render
+
+
+def test_ctrl_c_during_render_leaves_nothing_and_exits_130(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("scaffold.new.render", _render_then(KeyboardInterrupt()))
+    result = scaffold("new", "deep/nested/shop", "-a", "django", "--yes")
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr
+    assert tree_snapshot(workdir) == set()  # not even the parent folders it created
+
+
+def test_ctrl_c_into_an_existing_empty_folder_keeps_it_empty(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workdir / "mine").mkdir()
+    monkeypatch.setattr("scaffold.new.render", _render_then(KeyboardInterrupt()))
+    result = scaffold("new", "mine", "-a", "django", "--yes")
+    assert result.exit_code == 130
+    assert tree_snapshot(workdir) == {"mine"}
+
+
+def test_a_failing_git_commit_leaves_nothing(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_commit(*args: object, **kwargs: object) -> None:
+        raise GitError("git commit failed: no space left", hint="pass --no-git")
+
+    monkeypatch.setattr("scaffold.new.init_and_commit", failing_commit)
+    result = scaffold("new", "shop", "-a", "django", "--yes")
+    assert result.exit_code == 1
+    assert "git commit failed" in result.stderr
+    assert tree_snapshot(workdir) == set()

@@ -1,0 +1,70 @@
+"""`scaffold recommend` as other tools call it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from scaffold.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--serves", "pages", "--admin", "--workload", "crud", "--team-size", "3"], "django"),
+        (["--serves", "api", "--no-admin", "--workload", "ml", "--team-size", "4"], "fastapi"),
+        (["--serves", "both", "--admin", "--workload", "io-bound", "--team-size", "25"], "hybrid"),
+    ],
+)
+def test_json_verdicts_of_the_issue(flags: list[str], expected: str) -> None:
+    result = runner.invoke(app, ["recommend", *flags, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)  # exactly one JSON object, nothing else on stdout
+    assert data["architecture"] == expected
+    assert set(data) == {"architecture", "scores", "reasons", "runner_up", "next_steps"}
+    assert data["runner_up"] != expected
+    assert max(data["scores"], key=data["scores"].get) == expected
+    assert all(set(r) == {"criterion", "favours", "because"} for r in data["reasons"])
+
+
+def test_human_output_explains_the_verdict() -> None:
+    result = runner.invoke(
+        app,
+        ["recommend", "--serves", "both", "--admin", "--workload", "io-bound", "--team-size", "25"],
+    )
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "Recommended: hybrid" in out
+    assert "Why:" in out
+    assert "a team of 20 or more can own two services" in out
+    assert "Runner-up: django" in out
+    assert "What would change the verdict:" in out
+    assert "--team-size 1-5 → django" in out
+    assert "scaffold new my-project --architecture hybrid" in out
+
+
+def test_without_answers_it_says_the_verdict_is_a_tie() -> None:
+    result = runner.invoke(app, ["recommend"])
+    assert result.exit_code == 0
+    assert "No answers given" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("flags", "complaint"),
+    [
+        (["--serves", "desktop"], "--serves"),
+        (["--workload", "batch"], "--workload"),
+        (["--team-size", "0"], "--team-size"),
+        (["--team-size", "many"], "--team-size"),
+        (["--team-knows", "rails"], "--team-knows"),
+    ],
+)
+def test_bad_values_are_usage_errors(flags: list[str], complaint: str) -> None:
+    result = runner.invoke(app, ["recommend", *flags, "--json"])
+    assert result.exit_code == 2
+    assert complaint in result.stderr
+    assert result.stdout == ""  # nothing a caller could mistake for a recommendation
