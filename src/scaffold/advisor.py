@@ -10,36 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class Architecture(StrEnum):
-    django = "django"
-    fastapi = "fastapi"
-    hybrid = "hybrid"
-
-
-class Serves(StrEnum):
-    pages = "pages"
-    api = "api"
-    both = "both"
-
-
-class Workload(StrEnum):
-    crud = "crud"
-    io_bound = "io-bound"
-    ml = "ml"
-
-
-class TeamKnows(StrEnum):
-    django = "django"
-    fastapi = "fastapi"
-    both = "both"
-    neither = "neither"
-
+from scaffold.choices import Architecture, Serves, TeamKnows, Workload
 
 Criterion = Literal["serves", "admin", "workload", "team_size", "team_knows"]
 

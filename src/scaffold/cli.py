@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from scaffold.advisor import Answers, Architecture, Serves, TeamKnows, Workload
+from scaffold.choices import Architecture, Serves, TeamKnows, Workload
 from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it with rich costs a quarter of a second
 )
 
 ServesOpt = Annotated[
@@ -86,6 +87,7 @@ def recommend(
 
     def action() -> int:
         from scaffold import report
+        from scaffold.advisor import Answers
         from scaffold.advisor import recommend as advise
         from scaffold.prompts import QuestionaryPrompter, ask_advisor_questions, can_prompt
 
@@ -145,6 +147,7 @@ def new(
 
     def action() -> int:
         from scaffold import report
+        from scaffold.advisor import Answers
         from scaffold.new import NewRequest, create_project
         from scaffold.prompts import QuestionaryPrompter, can_prompt
         from scaffold.template_answers import parse_data_flags
