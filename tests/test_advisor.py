@@ -188,3 +188,18 @@ def test_flags_render_as_the_cli_spells_them() -> None:
 def test_team_size_must_be_positive() -> None:
     with pytest.raises(ValueError, match="greater than or equal to 1"):
         Answers(team_size=0)
+
+
+def test_margins_say_which_rows_argued_for_the_runner_up() -> None:
+    advice = recommend(
+        Answers(serves=Serves.both, admin=True, workload=Workload.io_bound, team_size=25)
+    )
+    assert (advice.architecture, advice.runner_up) == (H, D)
+    by_criterion = {r.criterion: r for r in advice.reasons}
+    # io-bound favours FastAPI most, yet it separates the hybrid from Django: a "why".
+    assert by_criterion["workload"].favours == F
+    assert by_criterion["workload"].margin > 0
+    # The admin panel is worth more to Django than to the hybrid: an "against".
+    assert by_criterion["admin"].margin < 0
+    assert sum(r.margin for r in advice.reasons) == advice.scores[H] - advice.scores[D]
+    assert "margin" not in advice.to_json_dict()["reasons"][0]  # type: ignore[index]

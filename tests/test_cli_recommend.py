@@ -68,3 +68,13 @@ def test_bad_values_are_usage_errors(flags: list[str], complaint: str) -> None:
     assert result.exit_code == 2
     assert complaint in result.stderr
     assert result.stdout == ""  # nothing a caller could mistake for a recommendation
+
+
+def test_human_output_lists_what_argued_against_the_winner() -> None:
+    result = runner.invoke(
+        app,
+        ["recommend", "--serves", "both", "--admin", "--workload", "io-bound", "--team-size", "25"],
+    )
+    why, against = result.stdout.split("Against it:")
+    assert "native async pays off" in why
+    assert "Django's admin comes free" in against.split("Runner-up")[0]

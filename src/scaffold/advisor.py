@@ -205,6 +205,9 @@ class Reason(BaseModel):
     criterion: Criterion
     favours: Architecture
     because: str
+    # Points this row put between the winner and the runner-up (negative: it argued
+    # for the runner-up). Shown as "why" or "against"; not part of the JSON contract.
+    margin: int = Field(default=0, exclude=True)
 
 
 class Flip(BaseModel):
@@ -270,6 +273,7 @@ def recommend(answers: Answers) -> Recommendation:
             criterion=next(iter(rule.when)),
             favours=_favours(rule, winner),
             because=rule.because,
+            margin=rule.score(winner) - rule.score(runner_up),
         )
         for rule in matched
     ]

@@ -106,6 +106,7 @@ def recommend(
         else:
             for line in report.recommendation_lines(advice):
                 report.stdout().print(line)
+            report.stdout().print("Next: " + report.escape(advice.next_steps[0]))
         return EXIT_OK
 
     run_command(action)

@@ -163,7 +163,7 @@ def create_project(
         if value
     }
     use_git = request.git and not inside_work_tree(_existing_ancestor(dest.absolute()))
-    status(f"Rendering the {architecture.value} template {version} into {dest}")
+    status(f"Using the {architecture.value} template {version} for {dest}")
     with staged(dest) as project:
         render(
             src_path=store.src_path,

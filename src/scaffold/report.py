@@ -55,14 +55,14 @@ def recommendation_lines(advice: Recommendation) -> list[str]:
             "No answers given, so every criterion is neutral: the simplest stack wins the tie. "
             "Answer the questions (see --help) for a real recommendation."
         )
-    pro = [r for r in advice.reasons if r.favours == winner]
-    con = [r for r in advice.reasons if r.favours != winner]
+    pro = [r for r in advice.reasons if r.margin > 0]
+    con = [r for r in advice.reasons if r.margin < 0]
     if pro:
         lines.append("Why:")
         lines += [f"  [green]+[/green] {escape(r.because)}" for r in pro]
     if con:
         lines.append("Against it:")
-        lines += [f"  [red]-[/red] {escape(r.because)} (favours {r.favours.value})" for r in con]
+        lines += [f"  [red]-[/red] {escape(r.because)} (favours {runner_up.value})" for r in con]
     lines.append(
         f"Runner-up: {runner_up.value} "
         f"({advice.scores[runner_up]:+d} against {advice.scores[winner]:+d})"
@@ -75,7 +75,6 @@ def recommendation_lines(advice: Recommendation) -> list[str]:
         ]
     else:
         lines.append("No single different answer would change the verdict.")
-    lines.append("Next: " + escape(advice.next_steps[0]))
     return lines
 
 
