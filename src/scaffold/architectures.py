@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scaffold.advisor import Architecture
+from scaffold.choices import Architecture
 
 
 @dataclass(frozen=True)

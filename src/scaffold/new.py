@@ -8,8 +8,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scaffold.advisor import Answers, Architecture, Recommendation, recommend
+from scaffold.advisor import Answers, Recommendation, recommend
 from scaffold.architectures import CATALOG, next_steps
+from scaffold.choices import Architecture
 from scaffold.errors import InteractiveSessionRequired, UsageError
 from scaffold.git_tools import init_and_commit, inside_work_tree
 from scaffold.prompts import Prompter

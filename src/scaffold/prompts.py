@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from scaffold.advisor import Answers, Serves, TeamKnows, Workload
+from scaffold.advisor import Answers
+from scaffold.choices import Serves, TeamKnows, Workload
 
 
 def can_prompt() -> bool:

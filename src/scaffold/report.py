@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from scaffold.advisor import Architecture, Recommendation, flag_for
+from scaffold.advisor import Recommendation, flag_for
 from scaffold.architectures import CATALOG
+from scaffold.choices import Architecture
 
 if TYPE_CHECKING:
     from rich.console import Console
