@@ -19,8 +19,12 @@ CATALOG: dict[Architecture, ArchitectureInfo] = {
     Architecture.django: ArchitectureInfo(
         Architecture.django,
         "Django monolith (pages, admin, accounts)",
-        complete=False,
-        commands=(),
+        complete=True,
+        commands=(
+            "uv run python manage.py migrate",
+            "uv run python manage.py runserver",
+            "uv run pytest",
+        ),
     ),
     Architecture.fastapi: ArchitectureInfo(
         Architecture.fastapi,

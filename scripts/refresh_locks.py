@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Regenerate the `uv.lock.jinja` of each architecture template.
+
+For every architecture that ships a `uv.lock.jinja` (or the one named with
+`--architecture`), this renders the template with a fixed sample project, lets
+`uv lock` resolve it afresh for each Python version the template offers, and writes
+the lock back with the sample's name replaced by `{{ project_slug }}`.
+
+`requires-python` follows the `python_version` answer. When the locks for the oldest
+and the newer Python versions pin the same packages, and the oldest one's lock is
+accepted as-is (`uv lock --locked`) by the projects for the newer versions, one lock
+serves them all, with only its `requires-python` line templated. Otherwise the file
+holds one lock per version, chosen with `{% if python_version == ... %}`.
+
+Needs `uv` on PATH and Copier importable by this interpreter (or `copier` on PATH).
+Standard library only. Usage:
+
+    python scripts/refresh_locks.py                 # every architecture with a lock
+    python scripts/refresh_locks.py --architecture django
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import NoReturn
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+LOCK_TEMPLATE = "uv.lock.jinja"
+SAMPLE_NAME = "Lock Sample"
+SAMPLE_SLUG = "lock-sample"
+SLUG_TOKEN = "{{ project_slug }}"
+REQUIRES_PYTHON = re.compile(r'^requires-python = ">=(?P<version>[0-9.]+)"$', re.MULTILINE)
+
+
+def fail(message: str) -> NoReturn:
+    sys.exit(f"refresh_locks: {message}")
+
+
+def python_versions() -> list[str]:
+    """The choices of the `python_version` question, read from copier.yml."""
+    text = (TEMPLATES / "copier.yml").read_text(encoding="utf-8")
+    block = re.search(r"^python_version:\n((?:[ \t]+.*\n?|\n)+)", text, re.MULTILINE)
+    if not block:
+        fail("copier.yml has no python_version question")
+    choices = re.search(r"^\s+choices:\n((?:\s+- .*\n?)+)", block.group(1), re.MULTILINE)
+    if not choices:
+        fail("python_version in copier.yml lists no choices")
+    versions = re.findall(r'-\s*"?([0-9]+\.[0-9]+)"?', choices.group(1))
+    return sorted(versions, key=lambda v: tuple(int(part) for part in v.split(".")))
+
+
+def copier_command() -> list[str]:
+    if importlib.util.find_spec("copier") is not None:
+        return [sys.executable, "-m", "copier"]
+    found = shutil.which("copier")
+    if found is None:
+        fail("Copier is not installed: run this with the scaffold development environment")
+    return [found]
+
+
+def run(command: list[str], cwd: Path | None = None, python: str | None = None) -> None:
+    environment = dict(os.environ)
+    environment.pop("VIRTUAL_ENV", None)
+    if python is not None:
+        environment["UV_PYTHON"] = python
+    result = subprocess.run(
+        command, cwd=cwd, env=environment, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        fail(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+
+
+def render(architecture: str, python_version: str, destination: Path) -> None:
+    run(
+        [
+            *copier_command(),
+            "copy",
+            "--quiet",
+            "--defaults",
+            "--overwrite",
+            "--data",
+            f"architecture={architecture}",
+            "--data",
+            f"project_name={SAMPLE_NAME}",
+            "--data",
+            f"python_version={python_version}",
+            str(TEMPLATES),
+            str(destination),
+        ]
+    )
+
+
+def fresh_lock(architecture: str, python_version: str, workdir: Path) -> tuple[Path, str]:
+    """Render the sample project and lock it from scratch; return its folder and lock."""
+    project = workdir / f"{architecture}-{python_version}"
+    render(architecture, python_version, project)
+    (project / "uv.lock").unlink(missing_ok=True)
+    run(["uv", "lock"], cwd=project, python=python_version)
+    return project, (project / "uv.lock").read_text(encoding="utf-8")
+
+
+def pinned_packages(lock: str) -> list[tuple[str, str]]:
+    return re.findall(r'^name = "(.+)"\nversion = "(.+)"', lock, re.MULTILINE)
+
+
+def as_template(lock: str, requires_python: str | None) -> str:
+    """Turn a lock of the sample project into template text."""
+    if re.search(r"\{[{%#]", lock):
+        fail("the lock contains text that Jinja would read as a tag")
+    if lock.count(f'"{SAMPLE_SLUG}"') != 1:
+        fail(f"expected the sample project {SAMPLE_SLUG!r} exactly once in the lock")
+    lock = lock.replace(f'"{SAMPLE_SLUG}"', f'"{SLUG_TOKEN}"')
+    if requires_python is not None:
+        lock, count = REQUIRES_PYTHON.subn(f'requires-python = ">={requires_python}"', lock)
+        if count != 1:
+            fail("expected one requires-python line in the lock")
+    return lock
+
+
+def refresh(architecture: str, versions: list[str]) -> Path:
+    target = TEMPLATES / architecture / LOCK_TEMPLATE
+    with tempfile.TemporaryDirectory(prefix="refresh-locks-") as tmp:
+        workdir = Path(tmp)
+        locks = {version: fresh_lock(architecture, version, workdir) for version in versions}
+        oldest = versions[0]
+        _, base_lock = locks[oldest]
+        shared = all(
+            pinned_packages(lock) == pinned_packages(base_lock) for _, lock in locks.values()
+        )
+        if shared:
+            # Check that every newer project accepts the oldest version's lock unchanged.
+            for version in versions[1:]:
+                project, _ = locks[version]
+                adapted = REQUIRES_PYTHON.sub(f'requires-python = ">={version}"', base_lock)
+                (project / "uv.lock").write_text(adapted, encoding="utf-8")
+                try:
+                    run(["uv", "lock", "--locked"], cwd=project, python=version)
+                except SystemExit:
+                    shared = False
+                    break
+        if shared:
+            text = as_template(base_lock, "{{ python_version }}")
+        else:
+            parts = []
+            for index, version in enumerate(versions):
+                keyword = "if" if index == 0 else "elif"
+                parts.append(f'{{% {keyword} python_version == "{version}" -%}}\n')
+                parts.append(as_template(locks[version][1], None))
+            parts.append("{% endif -%}\n")
+            text = "".join(parts)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--architecture",
+        help="architecture folder under templates/ (default: every one with a uv.lock.jinja)",
+    )
+    arguments = parser.parse_args()
+
+    if arguments.architecture:
+        if not (TEMPLATES / arguments.architecture).is_dir():
+            fail(f"no architecture {arguments.architecture!r} under {TEMPLATES}")
+        architectures = [arguments.architecture]
+    else:
+        architectures = sorted(path.parent.name for path in TEMPLATES.glob(f"*/{LOCK_TEMPLATE}"))
+        if not architectures:
+            fail("no architecture has a uv.lock.jinja yet; name one with --architecture")
+    if shutil.which("uv") is None:
+        fail("uv is not on PATH")
+
+    versions = python_versions()
+    for architecture in architectures:
+        target = refresh(architecture, versions)
+        print(f"{architecture}: wrote {target.relative_to(ROOT)} (Python {', '.join(versions)})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Settings split by environment: development, test and production all extend base."""

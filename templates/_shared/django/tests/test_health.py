@@ -1,0 +1,41 @@
+from typing import Any
+
+import pytest
+from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.test import Client, override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ok_when_the_database_answers(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response.headers["Cache-Control"]
+
+
+def test_503_when_the_database_fails(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_cursor(self: BaseDatabaseWrapper, *args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unreachable"}
+
+
+def test_only_reads_are_allowed(client: Client) -> None:
+    assert client.post("/healthz").status_code == 405
+
+
+@override_settings(SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=[r"^healthz$"])
+def test_health_is_exempt_from_the_https_redirect(client: Client) -> None:
+    assert client.get("/").status_code == 301
+    assert client.get("/healthz").status_code == 200
+
+
+def test_pages_send_a_content_security_policy(client: Client) -> None:
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "unsafe-inline" not in policy
