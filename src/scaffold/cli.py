@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from scaffold.choices import Architecture, Serves, TeamKnows, Workload
-from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
+from scaffold.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
 
 app = typer.Typer(
     name="scaffold",
@@ -137,6 +137,12 @@ def new(
     no_git: Annotated[
         bool, typer.Option("--no-git", help="Do not create a git repository and first commit.")
     ] = False,
+    template_version: Annotated[
+        str | None,
+        typer.Option(
+            "--template-version", help="Render an older template version (default: newest)."
+        ),
+    ] = None,
     serves: ServesOpt = None,
     admin: AdminOpt = None,
     workload: WorkloadOpt = None,
@@ -167,6 +173,7 @@ def new(
             answers_file=answers_file,
             yes=yes,
             git=not no_git,
+            template_version=template_version,
         )
         result = create_project(
             request,
@@ -185,6 +192,84 @@ def new(
         for step in result.next_steps:
             report.stdout().print(f"  {report.escape(step)}")
         return EXIT_OK
+
+    run_command(action)
+
+
+PathArg = Annotated[Path, typer.Argument(help="The generated project (default: here).")]
+
+
+@app.command()
+def update(
+    path: PathArg = Path(),
+    to: Annotated[
+        str | None, typer.Option("--to", help="Template version to go to (default: newest).")
+    ] = None,
+    architecture: Annotated[
+        Architecture | None,
+        typer.Option(
+            "--architecture", "-a", help="Grow into another architecture (django -> hybrid)."
+        ),
+    ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Change or add a template answer: KEY=VALUE."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the changes as a diff; write nothing.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Delete files the template dropped even if edited.")
+    ] = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Bring a generated project to a newer template version with a 3-way merge.
+
+    Your edits are kept, the template's changes applied, conflicts marked and staged;
+    the result is left uncommitted for review. Exit 1 when conflicts need a person.
+    """
+
+    def action() -> int:
+        from scaffold import report
+        from scaffold.template_answers import parse_data_flags
+        from scaffold.update import UpdateRequest, apply_update, plan_update
+
+        request = UpdateRequest(
+            path=path,
+            to=to,
+            architecture=architecture,
+            data=parse_data_flags(data or []),
+            dry_run=dry_run,
+            force=force,
+        )
+        result = plan_update(request)
+        if not dry_run:
+            apply_update(result)
+        if json_output:
+            typer.echo(json.dumps(result.to_json_dict(), indent=2))
+        else:
+            if dry_run and result.diff:
+                typer.echo(result.diff, nl=False)
+            report.update_summary(result)
+        return EXIT_FAILURE if result.conflicts else EXIT_OK
+
+    run_command(action)
+
+
+@app.command()
+def check(path: PathArg = Path(), json_output: JsonOpt = False) -> None:
+    """Exit 0 when the project is on the newest template version, 1 when it is behind."""
+
+    def action() -> int:
+        from scaffold import report
+        from scaffold.check import check_project
+
+        result = check_project(path)
+        if json_output:
+            typer.echo(json.dumps(result.to_json_dict(), indent=2))
+        else:
+            report.check_summary(result)
+        return EXIT_OK if result.up_to_date else EXIT_FAILURE
 
     run_command(action)
 

@@ -30,6 +30,7 @@ class NewRequest:
     answers_file: Path | None = None
     yes: bool = False
     git: bool = True
+    template_version: str | None = None  # default: the newest this scaffold ships
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,8 @@ def create_project(
     if request.dest is not None:
         check_destination(request.dest)  # fail before asking anything
     store = open_store()
-    version = store.latest
-    tag = store.tag_for(version)
+    tag = store.tag_for(request.template_version or store.latest)
+    version = tag.removeprefix("v")
     questions = store.questions(tag)
     data = _merged_data(request, questions)
 

@@ -12,6 +12,9 @@ from scaffold.choices import Architecture
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from scaffold.check import CheckResult
+    from scaffold.update import UpdateResult
+
 
 @cache
 def stderr() -> Console:
@@ -83,3 +86,59 @@ def show_recommendation(advice: Recommendation) -> None:
     """Part of the interactive `new` flow: goes to stderr, beside the prompts."""
     for line in recommendation_lines(advice):
         stderr().print(line)
+
+
+def update_summary(result: UpdateResult) -> None:
+    from scaffold.merge import Outcome
+
+    out = stdout()
+    change = f"{result.from_version} -> {result.to_version}"
+    if result.from_architecture != result.to_architecture:
+        change += f", {result.from_architecture} -> {result.to_architecture}"
+    verb = "Would update" if result.dry_run else "Updated"
+    out.print(f"[bold]{verb} {escape(result.path.name)}[/bold] ({change})")
+    sections = [
+        (Outcome.updated, "updated cleanly", "green"),
+        (Outcome.merged, "merged with your edits", "green"),
+        (Outcome.added, "added", "green"),
+        (Outcome.removed, "removed", "yellow"),
+        (
+            Outcome.kept_deleted,
+            "changed by the template but deleted by you (left deleted)",
+            "yellow",
+        ),
+        (Outcome.conflict, "in conflict (markers left in place)", "red"),
+    ]
+    for outcome, title, colour in sections:
+        paths = result.by_outcome(outcome)
+        if paths:
+            out.print(f"[{colour}]{title}[/{colour}] ({len(paths)}):")
+            for path in paths:
+                out.print(f"  {escape(path)}")
+    if not result.files:
+        out.print("Nothing to change: the project already matches the template.")
+    if result.conflicts and not result.dry_run:
+        stderr().print(
+            "[red]Resolve the conflicts[/red] (search for <<<<<<<), then "
+            "`git add` the files; review everything with `git diff HEAD`."
+        )
+    elif result.files and not result.dry_run:
+        stderr().print("Review with `git diff`, run the tests, then commit.")
+
+
+def check_summary(result: CheckResult) -> None:
+    out = stdout()
+    if result.up_to_date:
+        out.print(
+            f"{escape(result.path.name)} is on the newest template version ({result.current})."
+        )
+        return
+    out.print(
+        f"{escape(result.path.name)} is behind: template {result.current}, newest {result.latest} "
+        f"({len(result.releases_behind)} release(s): {', '.join(result.releases_behind)})."
+    )
+    if result.changed_files:
+        out.print(f"Template files changed for {result.architecture}:")
+        for line in result.changed_files:
+            out.print(f"  {escape(line)}")
+    out.print("Run `scaffold update` to bring it up to date.")

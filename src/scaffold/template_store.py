@@ -15,6 +15,8 @@ import json
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -23,7 +25,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from scaffold.errors import TemplateStoreError
+from scaffold.errors import TemplateStoreError, UsageError
 from scaffold.template_history import HistoryError, build_bundle
 
 BUNDLE_SOURCE = "~/.scaffold/templates.bundle"
@@ -63,36 +65,60 @@ class TemplateStore:
     def latest(self) -> str:
         return self.versions[-1]
 
+    @contextmanager
+    def _clone(self) -> Iterator[Callable[..., str]]:
+        """A throwaway bare clone of the bundle; yields a function that runs git in it."""
+        with tempfile.TemporaryDirectory(prefix="scaffold-read-") as scratch:
+            clone = Path(scratch) / "t.git"
+
+            def run(*args: str) -> str:
+                done = subprocess.run(
+                    ["git", "--git-dir", str(clone), *args],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                if done.returncode != 0:
+                    raise TemplateStoreError(
+                        f"cannot read the template history in {self.bundle}: {done.stderr.strip()}",
+                        hint=f"delete {self.bundle.parent} and run scaffold again to reinstall it",
+                    )
+                return done.stdout
+
+            run("clone", "--quiet", "--bare", str(self.bundle), str(clone))
+            yield run
+
     def questions(self, tag: str) -> dict[str, dict[str, Any]]:
         """The questions `copier.yml` asks at `tag`, by name."""
         import yaml
 
-        with tempfile.TemporaryDirectory(prefix="scaffold-read-") as scratch:
-            clone = Path(scratch) / "t.git"
-            for args in (
-                ["clone", "--quiet", "--bare", str(self.bundle), str(clone)],
-                ["--git-dir", str(clone), "show", f"{tag}:copier.yml"],
-            ):
-                done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
-                if done.returncode != 0:
-                    raise TemplateStoreError(
-                        f"cannot read copier.yml at {tag} from {self.bundle}: "
-                        + done.stderr.strip(),
-                        hint=f"delete {self.bundle.parent} and run scaffold again to reinstall it",
-                    )
-        config = yaml.safe_load(done.stdout) or {}
+        with self._clone() as git:
+            config = yaml.safe_load(git("show", f"{tag}:copier.yml")) or {}
         return {
             str(name): spec if isinstance(spec, dict) else {"default": spec}
             for name, spec in config.items()
             if not str(name).startswith("_")
         }
 
+    def changed_files(self, old: str, new: str, architecture: str) -> list[str]:
+        """Template files of `architecture` (and the shared parts) that differ between tags."""
+        with self._clone() as git:
+            listing = git(
+                "diff", "--name-status", self.tag_for(old), self.tag_for(new), "--",
+                architecture, "_shared", "copier.yml",
+            )  # fmt: skip
+        return [" ".join(line.split("\t")) for line in listing.splitlines() if line.strip()]
+
     def tag_for(self, version: str) -> str:
-        wanted = Version(version.removeprefix("v"))
+        """The tag of a version the user asked for; unknown versions are a usage error."""
+        try:
+            wanted = Version(version.removeprefix("v"))
+        except InvalidVersion:
+            wanted = None
         for known in self.versions:
-            if Version(known) == wanted:
+            if wanted is not None and Version(known) == wanted:
                 return f"v{known}"
-        raise TemplateStoreError(
+        raise UsageError(
             f"template version {version} is not in this scaffold's template history",
             hint=f"known versions: {', '.join(self.versions)}",
         )
