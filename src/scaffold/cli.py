@@ -275,6 +275,43 @@ def check(path: PathArg = Path(), json_output: JsonOpt = False) -> None:
 
 
 @app.command()
+def smoke(
+    architecture: Annotated[
+        list[Architecture] | None,
+        typer.Option(
+            "--architecture", "-a", help="Architecture to prove (repeatable; default all)."
+        ),
+    ] = None,
+    postgres: Annotated[
+        str | None,
+        typer.Option(
+            "--postgres",
+            help="PostgreSQL server URL for the database checks "
+            "(default: the local server when it answers; checks skip otherwise).",
+        ),
+    ] = None,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Keep the rendered projects and print where.")
+    ] = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Render every template variant and run each project's own checks. Exit 1 on any failure."""
+
+    def action() -> int:
+        from scaffold import report
+        from scaffold.smoke import print_report, run_smoke
+
+        result = run_smoke(architecture, postgres_url=postgres, keep=keep, report=report.status)
+        if json_output:
+            typer.echo(json.dumps(result.to_json_dict(), indent=2))
+        else:
+            print_report(result, typer.echo)
+        return result.exit_code
+
+    run_command(action)
+
+
+@app.command()
 def version() -> None:
     """Print scaffold's version and the newest template version it ships."""
 

