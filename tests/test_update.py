@@ -290,3 +290,38 @@ def test_update_works_under_another_home_directory(
     assert result.exit_code == 0, result.output
     assert (other_home / ".scaffold" / "templates.bundle").is_file()
     assert answers(project)["_commit"] == "v0.2.0"
+
+
+@pytest.mark.slow
+def test_the_updated_project_passes_its_own_tests(project: Path) -> None:
+    from scaffold.smoke.tools import ToolMissing, clean_env, find_python, find_tool
+
+    python = find_python("3.12")
+    try:
+        uv = find_tool("uv")
+    except ToolMissing:
+        pytest.skip("uv is not installed: it runs the generated project's tests")
+    if python is None:
+        pytest.skip("no Python 3.12 interpreter for the generated project")
+    assert scaffold("update", str(project)).exit_code == 0
+    env = clean_env() | {"UV_PYTHON": str(python)}
+    for command in (["sync", "--locked", "--quiet"], ["run", "--locked", "pytest", "-q"]):
+        done = subprocess.run(
+            [str(uv), *command], cwd=project, env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert " passed" in done.stdout
+
+
+def test_growing_into_a_skeleton_template_is_refused(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from scaffold.architectures import CATALOG
+    from scaffold.choices import Architecture
+
+    hybrid = Architecture.hybrid
+    monkeypatch.setitem(CATALOG, hybrid, replace(CATALOG[hybrid], complete=False))
+    result = _refused(project, "--architecture", "hybrid")
+    assert "the hybrid template is still a skeleton" in result.stderr

@@ -21,6 +21,7 @@ from typing import Any
 
 from packaging.version import Version
 
+from scaffold.architectures import CATALOG
 from scaffold.choices import Architecture
 from scaffold.errors import GitError, UsageError
 from scaffold.merge import FileMerge, Outcome, merge_file
@@ -138,6 +139,12 @@ def _target_architecture(project: GeneratedProject, wanted: Architecture | None)
             "the update would have to throw away the team's code",
             hint="the supported change is django -> hybrid (the hybrid keeps the whole Django "
             "side); for anything else generate a new project and move the code by hand",
+        )
+    if not CATALOG[wanted].complete:
+        raise UsageError(
+            f"the {wanted.value} template is still a skeleton in this scaffold release: growing "
+            f"into it now would remove the {current.value} code instead of extending it",
+            hint="wait for the scaffold release that completes it, then run this again",
         )
     return wanted
 
