@@ -163,6 +163,7 @@ def test_copier_check_update_understands_the_project(workdir: Path) -> None:
         (["shop", "-d", "author_email=nobody"], "is not an email address"),
         (["shop", "-d", "python_version=3.11"], "'3.11' is not in"),
         (["shop", "-d", "colour=blue"], "unknown question in --data: colour"),
+        (["shop", "-d", "admin_path=staff"], "admin_path does not apply to the fastapi template"),
         (["shop", "-d", "novalue"], "is not KEY=VALUE"),
         (["shop", "-d", "architecture=rails"], "architecture=rails is not one of"),
     ],

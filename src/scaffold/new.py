@@ -175,9 +175,16 @@ def create_project(
             ask=prompter is not None and not request.yes,
             user_defaults=user_defaults,
         )
+        answers = _rendered_answers(project)
+        # Copier silently drops answers to questions the chosen architecture does not ask.
+        ignored = sorted(set(data) - set(answers))
+        if ignored:
+            raise UsageError(
+                f"{', '.join(ignored)} does not apply to the {architecture.value} template",
+                hint=f"drop --data {ignored[0]}=… or choose an architecture that asks it",
+            )
         write_env_file(project)
         if use_git:
-            answers = _rendered_answers(project)
             init_and_commit(
                 project,
                 f"Generate {answers.get('project_name', dest.name)} with scaffold {version}",
