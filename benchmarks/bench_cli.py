@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from report import publish
+
 BIN = Path(sys.executable).parent
 
 
@@ -100,11 +102,7 @@ def main() -> None:
         ("copier copy", copier_time, "(baseline)"),
         ("scaffold new --yes", new_time, f"{new_time / copier_time:5.2f}x copier (goal <= 1.2x)"),
     ]
-    for name, seconds, note in rows:
-        print(f"{name:<22} {seconds:7.3f} s  {note}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    publish(rows, figures, args.json)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ Goal: scaffold update within 1.5x of copier update.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -18,6 +17,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from report import publish
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -106,12 +107,12 @@ def main() -> None:
         "update_over_copier": round(scaffold_s / copier_s, 3),
         "goal_ratio": 1.5,
     }
-    print(f"{'copier update':<18} {copier_s:7.3f} s  (baseline)")
     ratio = scaffold_s / copier_s
-    print(f"{'scaffold update':<18} {scaffold_s:7.3f} s  {ratio:5.2f}x copier (goal <= 1.5x)")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    rows = [
+        ("copier update", copier_s, "(baseline)"),
+        ("scaffold update", scaffold_s, f"{ratio:5.2f}x copier (goal <= 1.5x)"),
+    ]
+    publish(rows, figures, args.json)
 
 
 if __name__ == "__main__":

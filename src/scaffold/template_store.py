@@ -89,16 +89,31 @@ class TemplateStore:
             yield run
 
     def questions(self, tag: str) -> dict[str, dict[str, Any]]:
-        """The questions `copier.yml` asks at `tag`, by name."""
+        """The questions `copier.yml` asks at `tag`, by name (cached per commit)."""
         import yaml
 
+        sha = _heads(self.bundle).get(tag, "")
+        cached = self.bundle.parent / "cache" / f"questions-{sha}.json"
+        if sha and cached.is_file():
+            loaded: dict[str, dict[str, Any]] = json.loads(cached.read_text())
+            return loaded
         with self._clone() as git:
             config = yaml.safe_load(git("show", f"{tag}:copier.yml")) or {}
-        return {
+        found = {
             str(name): spec if isinstance(spec, dict) else {"default": spec}
             for name, spec in config.items()
             if not str(name).startswith("_")
         }
+        try:
+            serialized = json.dumps(found)
+        except TypeError:  # a value JSON cannot hold: skip the cache, the answer stands
+            return found
+        if sha:
+            cached.parent.mkdir(exist_ok=True)
+            partial = cached.with_name(cached.name + ".partial")
+            partial.write_text(serialized)
+            partial.replace(cached)
+        return found
 
     def changed_files(self, old: str, new: str, architecture: str) -> list[str]:
         """Template files of `architecture` (and the shared parts) that differ between tags."""
