@@ -63,12 +63,12 @@ def test_answers_flow_into_the_files(copie: Copie) -> None:
     project = render(
         copie,
         "fastapi",
-        description='Sells "good" coffee',
+        description='Sells "good" coffee \\ tea',
         author_name="Ada Lovelace",
         author_email="ada@example.org",
         python_version="3.13",
     )
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())["project"]
-    assert pyproject["description"] == 'Sells "good" coffee'
+    assert pyproject["description"] == 'Sells "good" coffee \\ tea'
     assert pyproject["authors"] == [{"name": "Ada Lovelace", "email": "ada@example.org"}]
     assert pyproject["requires-python"] == ">=3.13"

@@ -12,7 +12,7 @@ class ArchitectureInfo:
     name: Architecture
     title: str
     complete: bool  # False while the template is a skeleton that later releases build out
-    commands: tuple[str, ...]  # what to run in the new project, in order
+    commands: tuple[str, ...]  # what to run in the new project, in order; {package_name}
 
 
 CATALOG: dict[Architecture, ArchitectureInfo] = {
@@ -29,8 +29,11 @@ CATALOG: dict[Architecture, ArchitectureInfo] = {
     Architecture.fastapi: ArchitectureInfo(
         Architecture.fastapi,
         "FastAPI service (JSON API, SQLModel + Alembic)",
-        complete=False,
-        commands=(),
+        complete=True,
+        commands=(
+            "uv run uvicorn {package_name}.main:app --reload",
+            "uv run pytest",
+        ),
     ),
     Architecture.hybrid: ArchitectureInfo(
         Architecture.hybrid,
@@ -41,11 +44,11 @@ CATALOG: dict[Architecture, ArchitectureInfo] = {
 }
 
 
-def next_steps(architecture: Architecture, path: str) -> list[str]:
+def next_steps(architecture: Architecture, path: str, package_name: str) -> list[str]:
     info = CATALOG[architecture]
     steps = [f"cd {path}"]
     if info.complete:
-        steps.extend(info.commands)
+        steps.extend(command.format(package_name=package_name) for command in info.commands)
     else:
         steps.append(
             "README.md: this template is still a skeleton (pyproject.toml and README); "

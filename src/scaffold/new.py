@@ -195,7 +195,7 @@ def create_project(
         path=dest.absolute(),
         architecture=architecture,
         template_version=version,
-        next_steps=next_steps(architecture, str(dest)),
+        next_steps=next_steps(architecture, str(dest), str(answers.get("package_name", ""))),
         recommendation=advice,
         git_initialized=use_git,
     )

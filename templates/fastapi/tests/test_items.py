@@ -1,0 +1,1 @@
+../../_shared/fastapi/tests/test_items.py

@@ -1,0 +1,51 @@
+"""Database tables. Alembic migrations in `migrations/` must agree with them."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime
+from sqlmodel import Field, SQLModel
+
+from .schemas.items import ItemBase
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# Primary keys are None until a row is inserted; they are typed `int` for the code that
+# only ever sees saved rows.
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int = Field(default=None, primary_key=True)
+    email: str = Field(max_length=255, unique=True, index=True)
+    hashed_password: str = Field(max_length=255)
+    full_name: str | None = Field(default=None, max_length=200)
+    is_active: bool = True
+    is_superuser: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class RefreshToken(SQLModel, table=True):
+    """One refresh token, stored as a digest. Tokens rotated from one sign-in share a family."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: int = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    family_id: uuid.UUID = Field(index=True)
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Item(ItemBase, table=True):
+    __tablename__ = "items"
+
+    id: int = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -1,0 +1,109 @@
+"""`/users/me` for everyone signed in; the rest of `/users` for administrators only."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, status
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, func, select
+
+from ..deps import AdminUser, CurrentUser, SessionDep
+from ..models import User
+from ..passwords import hash_password
+from ..schemas.common import Detail, Responses
+from ..schemas.users import UserCreateByAdmin, UserPublic, UsersPage, UserUpdate
+from ..tokens import revoke_user_tokens
+from .auth import EMAIL_TAKEN
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+MAX_ID = 2**31 - 1
+UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ADMIN_ONLY: Responses = {status.HTTP_403_FORBIDDEN: {"model": Detail}}
+ADMIN_ONLY_404: Responses = {**ADMIN_ONLY, status.HTTP_404_NOT_FOUND: {"model": Detail}}
+
+
+async def get_user(session: SessionDep, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="User not found")
+    return user
+
+
+@router.get("/me", response_model=UserPublic)
+async def read_me(user: CurrentUser) -> User:
+    return user
+
+
+@router.get("", responses=ADMIN_ONLY)
+async def list_users(
+    session: SessionDep,
+    _admin: AdminUser,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> UsersPage:
+    total = (await session.exec(select(func.count()).select_from(User))).one()
+    page = await session.exec(select(User).order_by(col(User.id)).offset(offset).limit(limit))
+    users = [UserPublic.model_validate(user) for user in page.all()]
+    return UsersPage(users=users, total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "",
+    response_model=UserPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={**ADMIN_ONLY, status.HTTP_409_CONFLICT: {"model": Detail}},
+)
+async def create_user(session: SessionDep, _admin: AdminUser, data: UserCreateByAdmin) -> User:
+    user = User.model_validate(
+        data.model_dump(exclude={"password"}),
+        update={"hashed_password": await hash_password(data.password)},
+    )
+    session.add(user)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise HTTPException(status_code=status.HTTP_409_CONFLICT, detail=EMAIL_TAKEN) from None
+    await session.refresh(user)
+    return user
+
+
+@router.get("/{user_id}", response_model=UserPublic, responses=ADMIN_ONLY_404)
+async def read_user(session: SessionDep, _admin: AdminUser, user_id: UserId) -> User:
+    return await get_user(session, user_id)
+
+
+@router.patch("/{user_id}", response_model=UserPublic, responses=ADMIN_ONLY_404)
+async def update_user(
+    session: SessionDep, _admin: AdminUser, user_id: UserId, data: UserUpdate
+) -> User:
+    user = await get_user(session, user_id)
+    changes = data.model_dump(exclude_unset=True, exclude={"password"})
+    for flag in ("is_active", "is_superuser"):
+        if changes.get(flag, False) is None:
+            del changes[flag]
+    user.sqlmodel_update(changes)
+    if data.password is not None:
+        user.hashed_password = await hash_password(data.password)
+    if data.password is not None or not user.is_active:
+        # A new password or a disabled account ends every session that user has.
+        await revoke_user_tokens(session, user.id)
+    session.add(user)
+    await session.commit()
+    await session.refresh(user)
+    return user
+
+
+@router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**ADMIN_ONLY_404, status.HTTP_409_CONFLICT: {"model": Detail}},
+)
+async def delete_user(session: SessionDep, admin: AdminUser, user_id: UserId) -> None:
+    user = await get_user(session, user_id)
+    if user.id == admin.id:
+        raise HTTPException(
+            status_code=status.HTTP_409_CONFLICT, detail="You cannot delete your own account"
+        )
+    await session.delete(user)
+    await session.commit()
