@@ -286,3 +286,109 @@ def test_a_failing_git_commit_leaves_nothing(
     assert result.exit_code == 1
     assert "git commit failed" in result.stderr
     assert tree_snapshot(workdir) == set()
+
+
+# --- destinations and wording the review asked for ---------------------------------------
+
+
+def test_dot_fills_the_current_empty_directory(workdir: Path) -> None:
+    result = scaffold("new", ".", "-a", "fastapi", "--yes", "--no-git")
+    assert result.exit_code == 0, result.output
+    assert answers_of(workdir)["project_name"] == "work"
+    assert not [p for p in workdir.parent.iterdir() if p.name.startswith(".scaffold-")]
+
+
+def test_a_destination_inside_a_file_is_a_usage_error(workdir: Path) -> None:
+    (workdir / "afile").write_text("x")
+    result = scaffold("new", "afile/sub", "-a", "django", "--yes")
+    assert result.exit_code == 2
+    assert "is a file, so afile/sub cannot be created inside it" in result.stderr
+    assert tree_snapshot(workdir) == {"afile"}
+
+
+def test_a_name_too_long_for_the_filesystem_is_a_usage_error(workdir: Path) -> None:
+    result = scaffold("new", "x" * 300, "-a", "django", "--yes")
+    assert result.exit_code == 2
+    assert "cannot use" in result.stderr
+    assert tree_snapshot(workdir) == set()
+
+
+def test_next_steps_quote_the_path(workdir: Path) -> None:
+    result = scaffold("new", "my shop", "-a", "django", "--yes", "--no-git")
+    assert result.exit_code == 0, result.output
+    assert "cd 'my shop'" in result.stdout
+
+
+def test_skipping_git_inside_a_repository_is_said(workdir: Path) -> None:
+    git(workdir, "init", "--quiet")
+    result = scaffold("new", "shop", "-a", "fastapi", "--yes")
+    assert result.exit_code == 0
+    assert "inside a git repository: not creating another one" in result.stderr
+
+
+def test_a_null_answer_in_the_answers_file_is_a_usage_error(workdir: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text("project_name: null\n")
+    result = scaffold("new", "-a", "fastapi", "--yes", "--answers-file", str(answers))
+    assert result.exit_code == 2, result.output
+    assert "project_name" in result.stderr
+    assert tree_snapshot(workdir) == set()
+
+
+def test_ctrl_c_at_a_copier_question_is_an_interrupt(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from copier.errors import CopierAnswersInterrupt
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise CopierAnswersInterrupt.__new__(CopierAnswersInterrupt)
+
+    monkeypatch.setattr("copier.run_copy", interrupted)
+    result = scaffold("new", "shop", "-a", "django", "--yes")
+    assert result.exit_code == 130
+    assert tree_snapshot(workdir) == set()
+
+
+def test_without_git_the_store_says_to_install_it(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil as shutil_module
+
+    real_which = shutil_module.which
+    monkeypatch.setattr(
+        "scaffold.template_store.shutil.which",
+        lambda name, *a, **k: None if name == "git" else real_which(name, *a, **k),
+    )
+    result = scaffold("new", "shop", "-a", "django", "--yes")
+    assert result.exit_code == 1
+    assert "git is not installed" in result.stderr
+    assert tree_snapshot(workdir) == set()
+
+
+def test_termination_signals_clean_up_like_ctrl_c() -> None:
+    import signal
+
+    from scaffold import cli
+
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        with pytest.raises(SystemExit):
+            _run_main(["--version"])
+        assert signal.getsignal(signal.SIGTERM) is cli._interrupt
+        with pytest.raises(KeyboardInterrupt):
+            cli._interrupt(signal.SIGTERM, None)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_main(argv: list[str]) -> None:
+    import sys as sys_module
+
+    from scaffold import cli
+
+    saved = sys_module.argv
+    sys_module.argv = ["scaffold", *argv]
+    try:
+        cli.main()
+    finally:
+        sys_module.argv = saved

@@ -73,8 +73,19 @@ def test_bad_values_are_usage_errors(flags: list[str], complaint: str) -> None:
 def test_human_output_lists_what_argued_against_the_winner() -> None:
     result = runner.invoke(
         app,
+        ["recommend", "--serves", "pages", "--admin", "--workload", "io-bound", "--team-size", "3"],
+    )
+    assert "Recommended: django" in result.stdout
+    why, against = result.stdout.split("Against it:")
+    assert "Django ships templates" in why
+    assert "native async pays off" in against.split("Runner-up")[0]
+
+
+def test_rows_that_do_not_separate_winner_and_runner_up_are_shown_as_alike() -> None:
+    result = runner.invoke(
+        app,
         ["recommend", "--serves", "both", "--admin", "--workload", "io-bound", "--team-size", "25"],
     )
-    why, against = result.stdout.split("Against it:")
-    assert "native async pays off" in why
-    assert "Django's admin comes free" in against.split("Runner-up")[0]
+    alike = result.stdout.split("Counted alike for hybrid and django:")[1].split("Runner-up")[0]
+    assert "the hybrid keeps it" in alike
+    assert "Against it:" not in result.stdout

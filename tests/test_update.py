@@ -228,6 +228,30 @@ def _refused(project: Path, *args: str) -> Result:
     return result
 
 
+def test_architecture_and_renames_are_refused_through_data(project: Path) -> None:
+    via_data = _refused(project, "--data", "architecture=hybrid")
+    assert "cannot be changed with --data" in via_data.stderr
+    rename = _refused(project, "--data", "package_name=shop2")
+    assert "cannot rename package_name" in rename.stderr
+    assert "git mv" in rename.stderr
+
+
+def test_a_dry_run_may_look_at_a_dirty_tree(project: Path) -> None:
+    (project / "scratch.txt").write_text("work in progress\n")
+    result = scaffold("update", str(project), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "+## Keeping up to date" in result.stdout
+    assert answers(project)["_commit"] == "v0.1.0"
+
+
+def test_a_project_from_an_unreleased_template_says_so(project: Path) -> None:
+    recorded = project / ".copier-answers.yml"
+    recorded.write_text(recorded.read_text().replace("_commit: v0.1.0", "_commit: v0.1.1.dev0"))
+    commit_all(project, "Pretend a development build made it")
+    result = _refused(project)
+    assert "unreleased development version of the templates (0.1.1.dev0)" in result.stderr
+
+
 def test_uncommitted_changes_are_refused(project: Path) -> None:
     (project / "notes" / "views.py").write_text("# half done\n")
     (project / "scratch.txt").write_text("untracked\n")

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scaffold.choices import Architecture, Serves, TeamKnows, Workload
+from scaffold.choices import MAX_TEAM_SIZE, Architecture, Serves, TeamKnows, Workload
 
 Criterion = Literal["serves", "admin", "workload", "team_size", "team_knows"]
 
@@ -38,7 +38,7 @@ class Answers(BaseModel):
     serves: Serves | None = None
     admin: bool | None = None
     workload: Workload | None = None
-    team_size: int | None = Field(default=None, ge=1, le=100_000)
+    team_size: int | None = Field(default=None, ge=1, le=MAX_TEAM_SIZE)
     team_knows: TeamKnows | None = None
 
     def facts(self) -> dict[Criterion, str]:
@@ -108,8 +108,9 @@ RULES: tuple[Rule, ...] = (
     # --- admin panel in the first month
     Rule(
         {"admin": "yes"},
-        {D: 3, F: -3, H: 2},
-        "staff need an admin panel soon: Django's admin comes free, FastAPI has none",
+        {D: 3, F: -3, H: 3},
+        "staff need an admin panel soon: Django's admin comes free (the hybrid keeps it), "
+        "FastAPI has none",
         "Need an admin panel in the first 30 days: use Django; building one for FastAPI costs "
         "two to four weeks.",
     ),

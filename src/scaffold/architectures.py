@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 from scaffold.choices import Architecture
@@ -44,9 +45,17 @@ CATALOG: dict[Architecture, ArchitectureInfo] = {
 }
 
 
+SKELETON_NOTE = "still a skeleton in this scaffold release (pyproject.toml and README only)"
+
+
+def menu_title(architecture: Architecture) -> str:
+    info = CATALOG[architecture]
+    return info.title if info.complete else f"{info.title} — {SKELETON_NOTE}"
+
+
 def next_steps(architecture: Architecture, path: str, package_name: str) -> list[str]:
     info = CATALOG[architecture]
-    steps = [f"cd {path}"]
+    steps = [f"cd {shlex.quote(path)}"]
     if info.complete:
         steps.extend(command.format(package_name=package_name) for command in info.commands)
     else:

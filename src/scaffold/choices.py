@@ -28,3 +28,6 @@ class TeamKnows(StrEnum):
     fastapi = "fastapi"
     both = "both"
     neither = "neither"
+
+
+MAX_TEAM_SIZE = 100_000

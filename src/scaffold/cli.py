@@ -7,13 +7,14 @@ Heavy modules (copier, rich, questionary) are imported inside the commands so th
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from scaffold.choices import Architecture, Serves, TeamKnows, Workload
+from scaffold.choices import MAX_TEAM_SIZE, Architecture, Serves, TeamKnows, Workload
 from scaffold.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
 
 app = typer.Typer(
@@ -24,6 +25,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: rendering it with rich costs a quarter of a second
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version as installed
+
+        typer.echo(f"scaffold {installed('scaffold')}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Choose Django, FastAPI or a hybrid for a Python web backend, and generate it."""
+
 
 ServesOpt = Annotated[
     Serves | None,
@@ -47,7 +69,10 @@ WorkloadOpt = Annotated[
     ),
 ]
 TeamSizeOpt = Annotated[
-    int | None, typer.Option("--team-size", min=1, help="How many people work on the project.")
+    int | None,
+    typer.Option(
+        "--team-size", min=1, max=MAX_TEAM_SIZE, help="How many people work on the project."
+    ),
 ]
 TeamKnowsOpt = Annotated[
     TeamKnows | None,
@@ -66,7 +91,7 @@ def run_command(action: Callable[[], int]) -> None:
         report.error(exc.message, exc.hint)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        report.stderr().print("\ninterrupted; nothing was left behind")
+        report.stderr().print("\ninterrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     raise typer.Exit(code)
 
@@ -326,5 +351,13 @@ def version() -> None:
     run_command(action)
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main() -> None:
+    # A closed terminal or `kill` cleans up like Ctrl-C: staging folders are removed.
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupt)
     app()

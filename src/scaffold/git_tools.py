@@ -11,8 +11,10 @@ from scaffold.errors import GitError
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed", hint="install git, or pass --no-git") from exc
+    except OSError as exc:
+        raise GitError(
+            f"cannot run git in {cwd}: {exc.strerror or exc}", hint="pass --no-git"
+        ) from exc
 
 
 def inside_work_tree(path: Path) -> bool:

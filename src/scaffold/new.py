@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.advisor import Answers, Recommendation, recommend
-from scaffold.architectures import CATALOG, next_steps
+from scaffold.architectures import menu_title, next_steps
 from scaffold.choices import Architecture
 from scaffold.errors import InteractiveSessionRequired, UsageError
 from scaffold.git_tools import init_and_commit, inside_work_tree
 from scaffold.prompts import Prompter
-from scaffold.render import check_destination, render, staged, write_env_file
+from scaffold.render import check_destination, nearest_existing, render, staged, write_env_file
 from scaffold.template_answers import check_known_keys, load_answers_file, slugify
+from scaffold.template_history import is_final_version
 from scaffold.template_store import open_store
 
 Status = Callable[[str], None]
@@ -69,7 +70,9 @@ def choose_architecture(
                 hint="pass --architecture django|fastapi|hybrid, or --yes to accept the "
                 f"recommendation for the answers given with {ADVISOR_FLAGS}",
             )
-        return (advice := recommend(request.advisor_answers)).architecture, advice
+        advice = recommend(request.advisor_answers)
+        show(advice)
+        return advice.architecture, advice
     from scaffold.prompts import ask_advisor_questions
 
     answers = request.advisor_answers
@@ -79,8 +82,8 @@ def choose_architecture(
     show(advice)
     if request.yes:
         return advice.architecture, advice
-    choices = [(advice.architecture.value, f"{CATALOG[advice.architecture].title} (recommended)")]
-    choices += [(a.value, CATALOG[a].title) for a in Architecture if a != advice.architecture]
+    choices = [(advice.architecture.value, f"{menu_title(advice.architecture)} (recommended)")]
+    choices += [(a.value, menu_title(a)) for a in Architecture if a != advice.architecture]
     picked = prompter.select("Which architecture?", choices, default=advice.architecture.value)
     return Architecture(picked), advice
 
@@ -122,38 +125,16 @@ def create_project(
     questions = store.questions(tag)
     data = _merged_data(request, questions)
 
-    given = data.get("architecture")
-    if given is not None and request.architecture is not None and given != request.architecture:
-        raise UsageError(
-            f"--architecture {request.architecture.value} contradicts architecture={given}",
-            hint="give the architecture once",
-        )
-    if given is not None and request.architecture is None:
-        try:
-            request = replace(request, architecture=Architecture(str(given)))
-        except ValueError as exc:
-            raise UsageError(
-                f"architecture={given} is not one of django, fastapi, hybrid",
-                hint="pass --architecture django|fastapi|hybrid",
-            ) from exc
-    architecture, advice = choose_architecture(request, prompter, show_recommendation)
+    architecture, advice = _pick_architecture(request, data, prompter, show_recommendation)
     data["architecture"] = architecture.value
-
     if "project_name" not in data:
-        if request.dest is not None:
-            data["project_name"] = request.dest.absolute().name
-        elif prompter is not None:
-            data["project_name"] = prompter.text(
-                "Project name?", "", lambda v: None if v.strip() else "a name is needed"
-            )
-        else:
-            raise InteractiveSessionRequired(
-                "no destination and no project name given",
-                hint="pass DEST (e.g. `scaffold new my-shop`) or --data project_name='My Shop'",
-            )
+        data["project_name"] = _project_name(request, prompter)
     dest = request.dest if request.dest is not None else Path(slugify(str(data["project_name"])))
-    if not dest.name:
-        raise UsageError(f"project name {data['project_name']!r} gives no directory name")
+    if not dest.absolute().name:
+        raise UsageError(
+            f"project name {data['project_name']!r} gives no directory name",
+            hint="pass DEST, e.g. `scaffold new my-shop`",
+        )
     check_destination(dest)
 
     user_defaults = {
@@ -164,7 +145,14 @@ def create_project(
         )
         if value
     }
-    use_git = request.git and not inside_work_tree(_existing_ancestor(dest.absolute()))
+    use_git = request.git and not inside_work_tree(nearest_existing(dest.absolute()))
+    if request.git and not use_git:
+        status(f"{dest} is inside a git repository: not creating another one")
+    if not is_final_version(version):
+        status(
+            f"warning: template {version} is an unreleased development version; later "
+            "scaffold releases cannot update projects made from it"
+        )
     status(f"Using the {architecture.value} template {version} for {dest}")
     with staged(dest) as project:
         render(
@@ -201,10 +189,42 @@ def create_project(
     )
 
 
-def _existing_ancestor(path: Path) -> Path:
-    while not path.exists():
-        path = path.parent
-    return path
+def _pick_architecture(
+    request: NewRequest,
+    data: Mapping[str, Any],
+    prompter: Prompter | None,
+    show: Callable[[Recommendation], None],
+) -> tuple[Architecture, Recommendation | None]:
+    """`--architecture`, or `architecture=` among the answers, or the advisor's choice."""
+    given = data.get("architecture")
+    if given is not None and request.architecture is not None and given != request.architecture:
+        raise UsageError(
+            f"--architecture {request.architecture.value} contradicts architecture={given}",
+            hint="give the architecture once",
+        )
+    if given is not None and request.architecture is None:
+        try:
+            request = replace(request, architecture=Architecture(str(given)))
+        except ValueError as exc:
+            raise UsageError(
+                f"architecture={given} is not one of django, fastapi, hybrid",
+                hint="pass --architecture django|fastapi|hybrid",
+            ) from exc
+    return choose_architecture(request, prompter, show)
+
+
+def _project_name(request: NewRequest, prompter: Prompter | None) -> str:
+    """Named after DEST, else asked; without a terminal the flags to pass are named."""
+    if request.dest is not None:
+        return request.dest.absolute().name
+    if prompter is not None:
+        return prompter.text(
+            "Project name?", "", lambda v: None if v.strip() else "a name is needed"
+        )
+    raise InteractiveSessionRequired(
+        "no destination and no project name given",
+        hint="pass DEST (e.g. `scaffold new my-shop`) or --data project_name='My Shop'",
+    )
 
 
 def _rendered_answers(project: Path) -> dict[str, Any]:

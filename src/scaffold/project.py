@@ -83,6 +83,13 @@ def load_project(path: Path) -> GeneratedProject:
 def require_known_version(project: GeneratedProject, store: TemplateStore) -> None:
     if project.version in store.versions:
         return
+    if Version(project.version).is_prerelease or Version(project.version).is_devrelease:
+        raise UsageError(
+            f"{project.path.name} was generated from an unreleased development version of the "
+            f"templates ({project.version}), which no scaffold release holds",
+            hint="scaffold can only update projects generated from released templates; "
+            "generate a new project with a released scaffold and move your code over",
+        )
     newer = Version(project.version) > Version(store.latest)
     raise UsageError(
         f"{project.path.name} is on template version {project.version}, which this scaffold "

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from scaffold.advisor import Answers
-from scaffold.choices import Serves, TeamKnows, Workload
+from scaffold.choices import MAX_TEAM_SIZE, Serves, TeamKnows, Workload
 
 
 def can_prompt() -> bool:
@@ -79,8 +79,12 @@ TEAM_KNOWS_CHOICES = (
 
 
 def _team_size_problem(value: str) -> str | None:
-    if not value.strip().isdigit() or int(value) < 1:
-        return "enter a whole number of people, 1 or more"
+    try:
+        size = int(value.strip())
+    except ValueError:
+        size = 0
+    if not 1 <= size <= MAX_TEAM_SIZE:
+        return f"enter a whole number of people, from 1 to {MAX_TEAM_SIZE}"
     return None
 
 

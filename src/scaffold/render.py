@@ -7,6 +7,7 @@ Ctrl-C leaves nothing behind, and an existing folder is never partly filled.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -17,23 +18,62 @@ from typing import Any
 
 from scaffold.errors import RenderError, UsageError
 
-_VALIDATION_PREFIXES = ("Validation error for question", "Invalid choice for", "Invalid value for")
+# Copier's wording when an answer is wrong or missing: the user's input, not a failure.
+_ANSWER_PROBLEMS = (
+    "Validation error for question",
+    "Invalid choice for",
+    "Invalid value for",
+    "Invalid answer",
+    "Question ",
+)
+_QUESTION_NAME = re.compile(r"question '(\w+)'|for '(\w+)'|Question \"(\w+)\"")
+
+
+def _answer_hint(message: str) -> str:
+    found = _QUESTION_NAME.search(message)
+    key = next((g for g in found.groups() if g), None) if found else None
+    target = f"{key}=…" if key else "KEY=VALUE"
+    return f"correct it with --data {target} (or in the answers file)"
+
+
+def nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def check_destination(dest: Path) -> None:
-    """Refuse a destination that holds anything: nothing of the user's is overwritten."""
-    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
-        raise UsageError(f"{dest} exists and is not a directory", hint="choose another destination")
-    if dest.is_dir():
-        entries = sorted(entry.name for entry in dest.iterdir())
-        if entries:
-            shown = ", ".join(entries[:10]) + (
-                f" and {len(entries) - 10} more" if len(entries) > 10 else ""
-            )
+    """Refuse a destination that holds anything or cannot be written: nothing is overwritten."""
+    try:
+        if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
             raise UsageError(
-                f"{dest} is not empty (it holds {shown})",
-                hint="choose a new or empty directory; scaffold never writes over existing files",
+                f"{dest} exists and is not a directory", hint="choose another destination"
             )
+        if dest.is_dir():
+            entries = sorted(entry.name for entry in dest.iterdir())
+            if entries:
+                more = f" and {len(entries) - 10} more" if len(entries) > 10 else ""
+                raise UsageError(
+                    f"{dest} is not empty (it holds {', '.join(entries[:10])}{more})",
+                    hint="choose a new or empty directory; scaffold never writes over "
+                    "existing files",
+                )
+        ancestor = nearest_existing(dest.absolute())
+        if not ancestor.is_dir():
+            raise UsageError(
+                f"{ancestor} is a file, so {dest} cannot be created inside it",
+                hint="choose another destination",
+            )
+        if not os.access(ancestor, os.W_OK | os.X_OK):
+            raise UsageError(
+                f"cannot create {dest}: {ancestor} is not writable",
+                hint="choose a destination you can write to",
+            )
+    except OSError as exc:
+        raise UsageError(
+            f"cannot use {dest} as the destination: {exc.strerror or exc}",
+            hint="choose another destination",
+        ) from exc
 
 
 @contextmanager
@@ -51,9 +91,15 @@ def staged(dest: Path) -> Iterator[Path]:
         parent = parent.parent
     stage_root: Path | None = None
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        # A sibling of dest, so the final move is a rename on the same filesystem.
-        stage_root = Path(tempfile.mkdtemp(prefix=f".{dest.name}.scaffold-", dir=dest.parent))
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            # A sibling of dest, so the final move is a rename on the same filesystem.
+            stage_root = Path(tempfile.mkdtemp(prefix=".scaffold-", dir=dest.parent))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot create {dest}: {exc.strerror or exc}",
+                hint="choose a destination you can write to",
+            ) from exc
         project = stage_root / dest.name
         project.mkdir()
         yield project
@@ -83,7 +129,7 @@ def render(
 ) -> None:
     """Run Copier; its validation failures become usage errors naming the question."""
     from copier import run_copy
-    from copier.errors import CopierError
+    from copier.errors import CopierAnswersInterrupt, CopierError
 
     try:
         run_copy(
@@ -97,13 +143,13 @@ def render(
             unsafe=False,
             overwrite=True,  # the staging folder is ours and empty
         )
-    except ValueError as exc:
+    except CopierAnswersInterrupt:
+        raise KeyboardInterrupt from None  # Ctrl-C at one of Copier's own questions
+    except (ValueError, CopierError) as exc:
         message = str(exc)
-        if message.startswith(_VALIDATION_PREFIXES):
-            raise UsageError(message, hint="correct it with --data KEY=VALUE") from exc
+        if message.startswith(_ANSWER_PROBLEMS):
+            raise UsageError(message, hint=_answer_hint(message)) from exc
         raise RenderError(f"copier could not render the template: {message}") from exc
-    except CopierError as exc:
-        raise RenderError(f"copier could not render the template: {exc}") from exc
 
 
 def write_env_file(project: Path) -> Path | None:

@@ -6,7 +6,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from scaffold.advisor import Recommendation, flag_for
-from scaffold.architectures import CATALOG
+from scaffold.architectures import CATALOG, SKELETON_NOTE
 from scaffold.choices import Architecture
 
 if TYPE_CHECKING:
@@ -20,14 +20,14 @@ if TYPE_CHECKING:
 def stderr() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @cache
 def stdout() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, soft_wrap=True)
 
 
 def status(message: str) -> None:
@@ -64,6 +64,10 @@ def recommendation_lines(advice: Recommendation) -> list[str]:
     if pro:
         lines.append("Why:")
         lines += [f"  [green]+[/green] {escape(r.because)}" for r in pro]
+    even = [r for r in advice.reasons if r.margin == 0]
+    if even:
+        lines.append(f"Counted alike for {winner.value} and {runner_up.value}:")
+        lines += [f"  [dim]=[/dim] {escape(r.because)}" for r in even]
     if con:
         lines.append("Against it:")
         lines += [f"  [red]-[/red] {escape(r.because)} (favours {runner_up.value})" for r in con]
@@ -79,6 +83,8 @@ def recommendation_lines(advice: Recommendation) -> list[str]:
         ]
     else:
         lines.append("No single different answer would change the verdict.")
+    if not CATALOG[winner].complete:
+        lines.append(f"[yellow]Note:[/yellow] the {winner.value} template is {SKELETON_NOTE}.")
     return lines
 
 
@@ -95,8 +101,9 @@ def update_summary(result: UpdateResult) -> None:
     change = f"{result.from_version} -> {result.to_version}"
     if result.from_architecture != result.to_architecture:
         change += f", {result.from_architecture} -> {result.to_architecture}"
-    verb = "Would update" if result.dry_run else "Updated"
-    out.print(f"[bold]{verb} {escape(result.path.name)}[/bold] ({change})")
+    if result.files:
+        verb = "Would update" if result.dry_run else "Updated"
+        out.print(f"[bold]{verb} {escape(result.path.name)}[/bold] ({change})")
     sections = [
         (Outcome.updated, "updated cleanly", "green"),
         (Outcome.merged, "merged with your edits", "green"),
@@ -116,7 +123,10 @@ def update_summary(result: UpdateResult) -> None:
             for path in paths:
                 out.print(f"  {escape(path)}")
     if not result.files:
-        out.print("Nothing to change: the project already matches the template.")
+        out.print(
+            f"Nothing to change: the project is on template {result.to_version} and keeps "
+            "all of its own edits."
+        )
     if result.conflicts and not result.dry_run:
         stderr().print(
             "[red]Resolve the conflicts[/red] (search for <<<<<<<), then "

@@ -63,6 +63,11 @@ class TemplateStore:
 
     @property
     def latest(self) -> str:
+        if not self.versions:
+            raise TemplateStoreError(
+                f"{self.bundle} holds no template version",
+                hint=f"delete {self.bundle.parent} and run scaffold again to reinstall it",
+            )
         return self.versions[-1]
 
     @contextmanager
@@ -202,6 +207,11 @@ def _read_stamp(stamp: Path) -> tuple[str, list[str]] | None:
 
 def open_store() -> TemplateStore:
     """Make sure `~/.scaffold/templates.bundle` holds this scaffold's versions; describe it."""
+    if shutil.which("git") is None:
+        raise TemplateStoreError(
+            "git is not installed: scaffold keeps its template versions in git",
+            hint="install git (e.g. apt-get install git) and run this again",
+        )
     home = scaffold_home()
     target = home / "templates.bundle"
     stamp = home / "templates.stamp.json"

@@ -11,6 +11,7 @@ for review, with conflicts staged the way `git merge` stages them.
 from __future__ import annotations
 
 import difflib
+import signal
 import stat
 import subprocess
 import tempfile
@@ -29,6 +30,10 @@ from scaffold.project import GeneratedProject, git_dirty_paths, load_project, re
 from scaffold.render import render
 from scaffold.template_answers import check_known_keys
 from scaffold.template_store import TemplateStore, open_store
+
+# Answers an update cannot change in place: renaming them would move every file the
+# team has edited. (The architecture has its own flag and rules.)
+FIXED_ANSWERS = ("project_slug", "package_name")
 
 # Architecture changes that keep the team's work: the hybrid holds the whole Django
 # monolith at the same paths. Anything else would throw code away.
@@ -149,6 +154,24 @@ def _target_architecture(project: GeneratedProject, wanted: Architecture | None)
     return wanted
 
 
+def _check_data(project: GeneratedProject, data: Mapping[str, str]) -> None:
+    if "architecture" in data:
+        raise UsageError(
+            "the architecture cannot be changed with --data",
+            hint="use --architecture hybrid (the one supported change, from django)",
+        )
+    renamed = [
+        key for key in FIXED_ANSWERS if key in data and data[key] != project.answers.get(key)
+    ]
+    if renamed:
+        raise UsageError(
+            f"an update cannot rename {', '.join(renamed)}: every file under the old name "
+            "would be deleted and created again, edits included",
+            hint="rename by hand with git mv (and fix the imports), then edit "
+            ".copier-answers.yml to match, in one commit",
+        )
+
+
 def _render_pristine(
     store: TemplateStore, version: str, answers: Mapping[str, Any], into: Path
 ) -> dict[str, tuple[bytes, int]]:
@@ -191,9 +214,11 @@ def plan_update(request: UpdateRequest) -> UpdateResult:
     project = load_project(request.path)
     store = open_store()
     require_known_version(project, store)
-    _check_repository(project.path)
+    if not request.dry_run:  # a dry run writes nothing, so it may look at a dirty tree
+        _check_repository(project.path)
     target = _target(project, store, request.to)
     architecture = _target_architecture(project, request.architecture)
+    _check_data(project, request.data)
     if request.data:
         check_known_keys(request.data, store.questions(store.tag_for(target)), origin="--data")
 
@@ -270,7 +295,20 @@ def _stage_conflicts(project: Path, conflicts: list[PlannedFile]) -> None:
 
 
 def apply_update(result: UpdateResult) -> None:
-    """Write the planned files; conflicts are staged for `git status` and mergetools."""
+    """Write the planned files; conflicts are staged for `git status` and mergetools.
+
+    Ctrl-C and SIGTERM wait until every file is written: a half-applied update would
+    mix template versions in a way no later update can untangle.
+    """
+    signals = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        _write_planned(result)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+
+
+def _write_planned(result: UpdateResult) -> None:
     for planned in result.files:
         target = result.path / planned.path
         content = planned.merge.content
