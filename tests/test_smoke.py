@@ -801,3 +801,28 @@ def test_run_reports_timeouts_and_kills_the_group(tmp_path: Path) -> None:
     assert not ran.ok
     assert ran.output.startswith("started")
     assert "timed out after" in ran.output
+
+
+def test_subproject_checks_run_in_the_service_folder(tmp_path: Path) -> None:
+    seen: list[Path] = []
+
+    def record(ctx: Context) -> Outcome:
+        seen.append(ctx.project)
+        return Outcome.ok()
+
+    check = smoke_checks.in_subproject("api", record)
+    missing = check(_context(tmp_path))
+    assert missing.status is Status.failed
+    assert "no api/pyproject.toml" in missing.reason
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    assert check(_context(tmp_path)).status is Status.passed
+    assert seen == [tmp_path / "api"]
+
+
+def test_the_hybrid_checks_its_api_service_like_a_project() -> None:
+    hybrid = smoke_checks.PLANS[Architecture.hybrid]
+    for name in ("uv-sync", "ruff-check", "mypy", "pytest-sqlite", "pytest-postgres"):
+        assert name in hybrid
+        assert f"api-{name}" in hybrid
+        assert f"api-{name}" in smoke_checks.CHECKS

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scaffold.choices import Architecture
@@ -368,9 +368,22 @@ def check_serve(ctx: Context) -> Outcome:
     return serve_images(ctx)
 
 
+def in_subproject(folder: str, check: CheckFunction) -> CheckFunction:
+    """The same check, run in a service of the project that has a pyproject of its own."""
+
+    def run_there(ctx: Context) -> Outcome:
+        service = ctx.project / folder
+        if not (service / "pyproject.toml").is_file():
+            return Outcome.fail(f"no {folder}/pyproject.toml")
+        return check(replace(ctx, project=service))
+
+    return run_there
+
+
 # --- the data: which checks exist, and which each architecture gets --------------------------
 
 _INSTALLED = ("uv-sync",)
+_API_INSTALLED = ("api-uv-sync",)
 
 CHECKS: dict[str, Check] = {
     check.name: check
@@ -393,6 +406,17 @@ CHECKS: dict[str, Check] = {
         Check("actionlint", check_actionlint),
         Check("caddy-validate", check_caddy),
         Check("serve", check_serve, needs=(*_INSTALLED, "dockerfile-refs")),
+        # The hybrid's FastAPI service in api/, with its own lock and environment.
+        Check("api-uv-sync", in_subproject("api", check_uv_sync), needs=("pyproject",)),
+        Check("api-ruff-check", in_subproject("api", check_ruff), needs=_API_INSTALLED),
+        Check("api-ruff-format", in_subproject("api", check_ruff_format), needs=_API_INSTALLED),
+        Check("api-mypy", in_subproject("api", check_mypy), needs=_API_INSTALLED),
+        Check("api-pytest-sqlite", in_subproject("api", check_pytest_sqlite), needs=_API_INSTALLED),
+        Check(
+            "api-pytest-postgres",
+            in_subproject("api", check_pytest_postgres),
+            needs=_API_INSTALLED,
+        ),
     )
 }
 
@@ -428,6 +452,7 @@ PLANS: dict[Architecture, tuple[str, ...]] = {
     Architecture.hybrid: (
         *SKELETON_CHECKS,
         *_PYTHON_CHECKS,
+        *(f"api-{name}" for name in _PYTHON_CHECKS),
         "django-migrations",
         "django-deploy",
         *_CONTAINER_CHECKS,
