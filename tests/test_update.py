@@ -349,3 +349,46 @@ def test_growing_into_a_skeleton_template_is_refused(
     monkeypatch.setitem(CATALOG, hybrid, replace(CATALOG[hybrid], complete=False))
     result = _refused(project, "--architecture", "hybrid")
     assert "the hybrid template is still a skeleton" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_django_project_grows_into_the_hybrid_keeping_its_edits(project: Path) -> None:
+    from scaffold.architectures import CATALOG
+    from scaffold.choices import Architecture
+    from scaffold.smoke.tools import ToolMissing, clean_env, find_python, find_tool
+
+    if not CATALOG[Architecture.hybrid].complete:
+        pytest.skip("the hybrid template is still a skeleton: nothing to grow into yet")
+    views = project / "notes" / "views.py"
+    views.write_text(views.read_text() + "\n\n# Team note: keep list views paginated.\n")
+    commit_all(project, "A team edit in the Django code")
+
+    result = scaffold("update", str(project), "--architecture", "hybrid", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["from_architecture"], data["to_architecture"]) == ("django", "hybrid")
+    assert data["conflicts"] == []
+    assert "# Team note: keep list views paginated." in views.read_text()
+    assert answers(project)["architecture"] == "hybrid"
+    assert (project / "api" / "pyproject.toml").is_file()
+    assert (project / "Caddyfile").is_file()
+
+    python = find_python("3.12")
+    try:
+        uv = find_tool("uv")
+    except ToolMissing:
+        pytest.skip("uv is not installed: it runs the grown project's tests")
+    if python is None:
+        pytest.skip("no Python 3.12 interpreter for the generated project")
+    env = clean_env() | {"UV_PYTHON": str(python)}
+    for folder in (project, project / "api"):
+        for command in (["sync", "--locked", "--quiet"], ["run", "--locked", "pytest", "-q"]):
+            done = subprocess.run(
+                [str(uv), *command],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
