@@ -368,6 +368,12 @@ def check_serve(ctx: Context) -> Outcome:
     return serve_images(ctx)
 
 
+def check_serve_proxy(ctx: Context) -> Outcome:
+    from scaffold.smoke.proxy import serve_behind_proxy
+
+    return serve_behind_proxy(ctx)
+
+
 def in_subproject(folder: str, check: CheckFunction) -> CheckFunction:
     """The same check, run in a service of the project that has a pyproject of its own."""
 
@@ -406,6 +412,11 @@ CHECKS: dict[str, Check] = {
         Check("actionlint", check_actionlint),
         Check("caddy-validate", check_caddy),
         Check("serve", check_serve, needs=(*_INSTALLED, "dockerfile-refs")),
+        Check(
+            "serve-proxy",
+            check_serve_proxy,
+            needs=(*_INSTALLED, *_API_INSTALLED, "caddy-validate", "serve"),
+        ),
         # The hybrid's FastAPI service in api/, with its own lock and environment.
         Check("api-uv-sync", in_subproject("api", check_uv_sync), needs=("pyproject",)),
         Check("api-ruff-check", in_subproject("api", check_ruff), needs=_API_INSTALLED),
@@ -458,6 +469,7 @@ PLANS: dict[Architecture, tuple[str, ...]] = {
         *_CONTAINER_CHECKS,
         "caddy-validate",
         "serve",
+        "serve-proxy",
     ),
 }
 """Every check a complete template of each architecture must pass, in the order they run."""

@@ -122,7 +122,7 @@ def _matching_services(
 
 
 @contextlib.contextmanager
-def _database(ctx: Context, label: str) -> Iterator[tuple[str, str]]:
+def database_for(ctx: Context, label: str) -> Iterator[tuple[str, str]]:
     """(DATABASE_URL, description): a fresh PostgreSQL database, else a SQLite file."""
     if ctx.postgres.url is not None:
         with fresh_database(ctx.postgres.url, label) as url:
@@ -152,16 +152,31 @@ def build_env(
     image: dockerfile.Image,
     service: compose.Service | None,
     overrides: Mapping[str, str],
+    service_dir: Path | None = None,
 ) -> dict[str, str]:
-    venv_bin = ctx.project / ".venv" / "bin"
+    """The image's environment on the host, with the venv of the folder it is built from."""
+    service_dir = service_dir or ctx.project
+    venv_bin = service_dir / ".venv" / "bin"
     env = dict(ctx.env)
     env.update({k: v for k, v in image.env.items() if k not in ("PATH", "VIRTUAL_ENV")})
     if service is not None:
         env.update(service.environment)
     env.update(overrides)
     env["PATH"] = f"{venv_bin}{os.pathsep}{ctx.env.get('PATH', os.defpath)}"
-    env["VIRTUAL_ENV"] = str(ctx.project / ".venv")
+    env["VIRTUAL_ENV"] = str(service_dir / ".venv")
     return env
+
+
+def secret_variables(project: Path) -> dict[str, str]:
+    """A fresh value for SECRET_KEY and every other `*SECRET_KEY` the project's .env names."""
+    names = {"SECRET_KEY"}
+    example = project / ".env.example"
+    if example.is_file():
+        for line in example.read_text(encoding="utf-8").splitlines():
+            key = line.partition("=")[0].strip().lstrip("#").strip()
+            if key.endswith("SECRET_KEY") and key.isidentifier():
+                names.add(key)
+    return {name: secrets.token_urlsafe(50) for name in sorted(names)}
 
 
 def serve_one(ctx: Context, path: Path) -> Outcome:
@@ -180,9 +195,9 @@ def serve_one(ctx: Context, path: Path) -> Outcome:
         port = health_port  # the command does not name its port: it listens on its default
     url = local_url(image.health_url, port)
 
-    with _database(ctx, f"{ctx.architecture.value}_serve") as (database_url, database_kind):
+    with database_for(ctx, f"{ctx.architecture.value}_serve") as (database_url, database_kind):
         variables = {
-            "SECRET_KEY": secrets.token_urlsafe(50),
+            **secret_variables(ctx.project),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": database_url,
             "PORT": str(port),
@@ -211,26 +226,30 @@ def _migrate_then_serve(
         service, migrate_steps = _matching_services(path, found)
         if service is not None or migrate_steps:
             break
+    service_dir = path.parent  # a service in a subfolder (the hybrid's api/) has its own venv
     for step in migrate_steps:
         assert step.command is not None
         ran = run(
             _shell_or_argv(step.command),
-            cwd=ctx.project,
-            env=build_env(ctx, image, step, variables),
+            cwd=service_dir,
+            env=build_env(ctx, image, step, variables, service_dir),
             timeout=300,
         )
         if not ran.ok:
             return Outcome.fail(f"migrate step {step.name!r} exited {ran.returncode}", ran.output)
-    return _start_and_probe(ctx, argv, build_env(ctx, image, service, variables), url)
+    env = build_env(ctx, image, service, variables, service_dir)
+    return _start_and_probe(ctx, argv, env, url, service_dir)
 
 
-def _start_and_probe(ctx: Context, argv: list[str], env: dict[str, str], url: str) -> Outcome:
+def _start_and_probe(
+    ctx: Context, argv: list[str], env: dict[str, str], url: str, cwd: Path | None = None
+) -> Outcome:
     log_path = ctx.scratch / f"serve-{secrets.token_hex(3)}.log"
     with log_path.open("w+", encoding="utf-8", errors="replace") as log:
         try:
             process = subprocess.Popen(
                 argv,
-                cwd=ctx.project,
+                cwd=cwd or ctx.project,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
