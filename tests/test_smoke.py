@@ -826,3 +826,16 @@ def test_the_hybrid_checks_its_api_service_like_a_project() -> None:
         assert name in hybrid
         assert f"api-{name}" in hybrid
         assert f"api-{name}" in smoke_checks.CHECKS
+
+
+def test_every_secret_key_the_env_example_names_gets_a_fresh_value(tmp_path: Path) -> None:
+    from scaffold.smoke.serve import secret_variables
+
+    (tmp_path / ".env.example").write_text(
+        "SECRET_KEY=\nAPI_SECRET_KEY=\n# OTHER_SECRET_KEY=\nDEBUG=true\nNOT A KEY\n"
+    )
+    found = secret_variables(tmp_path)
+    assert set(found) == {"SECRET_KEY", "API_SECRET_KEY", "OTHER_SECRET_KEY"}
+    assert len(set(found.values())) == 3
+    assert all(len(value) >= 50 for value in found.values())
+    assert set(secret_variables(tmp_path / "missing")) == {"SECRET_KEY"}
