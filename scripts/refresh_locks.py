@@ -99,26 +99,37 @@ def render(architecture: str, python_version: str, destination: Path) -> None:
     )
 
 
-def fresh_lock(architecture: str, python_version: str, workdir: Path) -> tuple[Path, str]:
-    """Render the sample project and lock it from scratch; return its folder and lock."""
+def fresh_lock(
+    architecture: str, python_version: str, workdir: Path, subdir: str = ""
+) -> tuple[Path, str]:
+    """Render the sample project and lock it (or its `subdir` service) from scratch."""
     project = workdir / f"{architecture}-{python_version}"
     render(architecture, python_version, project)
-    (project / "uv.lock").unlink(missing_ok=True)
-    run(["uv", "lock"], cwd=project, python=python_version)
-    return project, (project / "uv.lock").read_text(encoding="utf-8")
+    locked = project / subdir
+    (locked / "uv.lock").unlink(missing_ok=True)
+    run(["uv", "lock"], cwd=locked, python=python_version)
+    return locked, (locked / "uv.lock").read_text(encoding="utf-8")
+
+
+def project_name(folder: Path) -> str:
+    """The distribution name a rendered pyproject.toml declares."""
+    found = re.search(r'^name = "(.+)"', (folder / "pyproject.toml").read_text(), re.MULTILINE)
+    if found is None:
+        fail(f"no project name in {folder / 'pyproject.toml'}")
+    return found.group(1)
 
 
 def pinned_packages(lock: str) -> list[tuple[str, str]]:
     return re.findall(r'^name = "(.+)"\nversion = "(.+)"', lock, re.MULTILINE)
 
 
-def as_template(lock: str, requires_python: str | None) -> str:
-    """Turn a lock of the sample project into template text."""
+def as_template(lock: str, requires_python: str | None, name: str = SAMPLE_SLUG) -> str:
+    """Turn a lock of the sample project (distribution `name`) into template text."""
     if re.search(r"\{[{%#]", lock):
         fail("the lock contains text that Jinja would read as a tag")
-    if lock.count(f'"{SAMPLE_SLUG}"') != 1:
-        fail(f"expected the sample project {SAMPLE_SLUG!r} exactly once in the lock")
-    lock = lock.replace(f'"{SAMPLE_SLUG}"', f'"{SLUG_TOKEN}"')
+    if lock.count(f'"{name}"') != 1:
+        fail(f"expected the sample project {name!r} exactly once in the lock")
+    lock = lock.replace(f'"{name}"', '"' + name.replace(SAMPLE_SLUG, SLUG_TOKEN, 1) + '"')
     if requires_python is not None:
         lock, count = REQUIRES_PYTHON.subn(f'requires-python = ">={requires_python}"', lock)
         if count != 1:
@@ -126,13 +137,17 @@ def as_template(lock: str, requires_python: str | None) -> str:
     return lock
 
 
-def refresh(architecture: str, versions: list[str]) -> Path:
-    target = TEMPLATES / architecture / LOCK_TEMPLATE
+def refresh(architecture: str, versions: list[str], subdir: str = "") -> Path:
+    """Rewrite the lock template of an architecture, or of its service in `subdir`."""
+    target = TEMPLATES / architecture / subdir / LOCK_TEMPLATE
     with tempfile.TemporaryDirectory(prefix="refresh-locks-") as tmp:
         workdir = Path(tmp)
-        locks = {version: fresh_lock(architecture, version, workdir) for version in versions}
+        locks = {
+            version: fresh_lock(architecture, version, workdir, subdir) for version in versions
+        }
         oldest = versions[0]
-        _, base_lock = locks[oldest]
+        oldest_folder, base_lock = locks[oldest]
+        name = project_name(oldest_folder)
         shared = all(
             pinned_packages(lock) == pinned_packages(base_lock) for _, lock in locks.values()
         )
@@ -148,13 +163,13 @@ def refresh(architecture: str, versions: list[str]) -> Path:
                     shared = False
                     break
         if shared:
-            text = as_template(base_lock, "{{ python_version }}")
+            text = as_template(base_lock, "{{ python_version }}", name)
         else:
             parts = []
             for index, version in enumerate(versions):
                 keyword = "if" if index == 0 else "elif"
                 parts.append(f'{{% {keyword} python_version == "{version}" -%}}\n')
-                parts.append(as_template(locks[version][1], None))
+                parts.append(as_template(locks[version][1], None, name))
             parts.append("{% endif -%}\n")
             text = "".join(parts)
     target.write_text(text, encoding="utf-8")
@@ -169,20 +184,24 @@ def main() -> None:
     )
     arguments = parser.parse_args()
 
-    if arguments.architecture:
-        if not (TEMPLATES / arguments.architecture).is_dir():
-            fail(f"no architecture {arguments.architecture!r} under {TEMPLATES}")
-        architectures = [arguments.architecture]
-    else:
-        architectures = sorted(path.parent.name for path in TEMPLATES.glob(f"*/{LOCK_TEMPLATE}"))
-        if not architectures:
-            fail("no architecture has a uv.lock.jinja yet; name one with --architecture")
+    if arguments.architecture and not (TEMPLATES / arguments.architecture).is_dir():
+        fail(f"no architecture {arguments.architecture!r} under {TEMPLATES}")
+    # Every lock template: an architecture's own, and those of its services (the hybrid's api/).
+    targets = sorted(
+        (path.relative_to(TEMPLATES).parts[0], "/".join(path.relative_to(TEMPLATES).parts[1:-1]))
+        for pattern in (f"*/{LOCK_TEMPLATE}", f"*/*/{LOCK_TEMPLATE}")
+        for path in TEMPLATES.glob(pattern)
+        if not path.relative_to(TEMPLATES).parts[0].startswith("_")
+        and arguments.architecture in (None, path.relative_to(TEMPLATES).parts[0])
+    )
+    if not targets:
+        fail("no uv.lock.jinja to refresh; the template must ship one first")
     if shutil.which("uv") is None:
         fail("uv is not on PATH")
 
     versions = python_versions()
-    for architecture in architectures:
-        target = refresh(architecture, versions)
+    for architecture, subdir in targets:
+        target = refresh(architecture, versions, subdir)
         print(f"{architecture}: wrote {target.relative_to(ROOT)} (Python {', '.join(versions)})")
 
 

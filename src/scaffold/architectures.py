@@ -39,8 +39,13 @@ CATALOG: dict[Architecture, ArchitectureInfo] = {
     Architecture.hybrid: ArchitectureInfo(
         Architecture.hybrid,
         "Hybrid: Django admin and accounts + FastAPI /api/v1 on one database",
-        complete=False,
-        commands=(),
+        complete=True,
+        commands=(
+            "uv run python manage.py migrate",
+            "uv run python manage.py runserver 8001",
+            "(cd api && uv run uvicorn api.main:app --reload --port 8002)",
+            "uv run pytest && (cd api && uv run pytest)",
+        ),
     ),
 }
 

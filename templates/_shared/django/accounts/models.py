@@ -18,6 +18,7 @@ class User(AbstractUser):
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
+        db_table = "accounts_user"
         ordering = ("email",)
         verbose_name = "user"
         verbose_name_plural = "users"

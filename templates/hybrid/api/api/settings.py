@@ -1,0 +1,39 @@
+"""Settings of the API service, read from environment variables and the project's `.env`.
+
+The shared service settings, adapted to live beside Django in one `.env`: the API's own
+variables start with `API_` (`API_SECRET_KEY` signs the access tokens; Django keeps
+`SECRET_KEY` to itself), while `DATABASE_URL` and `ENVIRONMENT` keep their plain names.
+Without `DATABASE_URL` both services use the project's `db.sqlite3`.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+from .service_settings import DEVELOPMENT_SECRET_KEY, async_database_url
+from .service_settings import Settings as ServiceSettings
+
+__all__ = ["DEVELOPMENT_SECRET_KEY", "PROJECT_ROOT", "Settings", "async_database_url"]
+
+# api/api/settings.py -> the project root, where manage.py, .env and db.sqlite3 live.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="API_",
+        env_file=PROJECT_ROOT / ".env",
+        env_ignore_empty=True,
+        extra="ignore",
+        hide_input_in_errors=True,
+    )
+
+    environment: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias=AliasChoices("ENVIRONMENT", "environment")
+    )
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'db.sqlite3'}",
+        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
+    )

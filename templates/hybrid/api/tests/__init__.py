@@ -1,0 +1,1 @@
+../../../_shared/fastapi/tests/__init__.py

@@ -1,0 +1,100 @@
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.models import User
+from tests.support import IsolatedDatabase
+from tests.test_passwords import PASSWORD, argon2, pbkdf2_sha256
+
+
+async def add_django_user(engine: AsyncEngine, email: str, encoded: str, **extra: Any) -> User:
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        user = User(email=email, hashed_password=encoded, **extra)
+        session.add(user)
+        await session.commit()
+    return user
+
+
+async def sign_in(client: AsyncClient, email: str, password: str = PASSWORD) -> Any:
+    return await client.post("/api/v1/auth/token", data={"username": email, "password": password})
+
+
+@pytest.mark.parametrize("hasher", [pbkdf2_sha256, argon2])
+async def test_sign_in_with_a_django_password(
+    client: AsyncClient, database: IsolatedDatabase, hasher: Any
+) -> None:
+    user = await add_django_user(database.engine, "carol@example.com", hasher(PASSWORD))
+
+    response = await sign_in(client, "Carol@Example.com")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 15 * 60
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+    me = await client.get("/api/v1/users/me", headers=headers)
+    assert me.status_code == 200
+    assert me.json()["id"] == user.id
+    assert me.json()["email"] == "carol@example.com"
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("carol@example.com", "wrong"), ("x@y.z", PASSWORD), ("nul\x00@example.com", PASSWORD)],
+)
+async def test_wrong_password_or_unknown_user_is_401(
+    client: AsyncClient, database: IsolatedDatabase, email: str, password: str
+) -> None:
+    await add_django_user(database.engine, "carol@example.com", pbkdf2_sha256(PASSWORD))
+
+    response = await sign_in(client, email, password)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Incorrect email or password"}
+
+
+async def test_inactive_users_get_no_token(client: AsyncClient, database: IsolatedDatabase) -> None:
+    await add_django_user(
+        database.engine, "carol@example.com", pbkdf2_sha256(PASSWORD), is_active=False
+    )
+
+    assert (await sign_in(client, "carol@example.com")).status_code == 403
+
+
+async def test_a_deactivated_user_is_refused_on_the_next_request(
+    client: AsyncClient, database: IsolatedDatabase
+) -> None:
+    user = await add_django_user(database.engine, "carol@example.com", pbkdf2_sha256(PASSWORD))
+    token = (await sign_in(client, "carol@example.com")).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/users/me", headers=headers)).status_code == 200
+
+    async with AsyncSession(database.engine) as session:
+        stored = await session.get(User, user.id)
+        assert stored is not None
+        stored.is_active = False
+        session.add(stored)
+        await session.commit()
+
+    assert (await client.get("/api/v1/users/me", headers=headers)).status_code == 403
+
+
+async def test_sign_in_is_rate_limited(app: FastAPI, client: AsyncClient) -> None:
+    for _ in range(app.state.settings.login_attempts):
+        assert (await sign_in(client, "x@y.z", "wrong")).status_code == 401
+
+    response = await sign_in(client, "x@y.z", "wrong")
+
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize("token", ["", "not-a-jwt"])
+async def test_bad_tokens_are_401(client: AsyncClient, token: str) -> None:
+    response = await client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 401

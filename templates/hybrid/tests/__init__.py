@@ -1,0 +1,1 @@
+../../_shared/django/tests/__init__.py

@@ -1,0 +1,1 @@
+../../_shared/django/project/__init__.py

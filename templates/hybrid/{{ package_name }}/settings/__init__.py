@@ -1,0 +1,1 @@
+../../../_shared/django/settings/__init__.py
