@@ -4,9 +4,12 @@ Counts are kept per server process: with several workers each one allows the lim
 Put a shared store (such as Redis) behind the same interface if that is not enough.
 """
 
+import math
 import time
 from collections import deque
 from collections.abc import Callable
+
+from fastapi import HTTPException, Request, status
 
 MAX_TRACKED_KEYS = 10_000
 
@@ -37,3 +40,15 @@ class RateLimiter:
         idle = [key for key, hits in self._hits.items() if hits[-1] <= now - self.window_seconds]
         for key in idle:
             del self._hits[key]
+
+
+def count_sign_in(request: Request) -> None:
+    """Count a sign-in attempt from this client; past the limit, answer 429 with Retry-After."""
+    limiter: RateLimiter = request.app.state.login_limiter
+    retry_after = limiter.hit(request.client.host if request.client else "unknown")
+    if retry_after is not None:
+        raise HTTPException(
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            detail="Too many sign-in attempts; try again later",
+            headers={"Retry-After": str(math.ceil(retry_after))},
+        )

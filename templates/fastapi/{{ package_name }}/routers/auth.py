@@ -1,6 +1,5 @@
 """Registration and the OAuth2 password flow: sign in, refresh, sign out."""
 
-import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -11,7 +10,7 @@ from sqlmodel import select
 from ..deps import SessionDep, SettingsDep
 from ..models import User
 from ..passwords import hash_password, verify_password
-from ..ratelimit import RateLimiter
+from ..ratelimit import count_sign_in
 from ..schemas.common import Detail
 from ..schemas.users import RefreshRequest, TokenPair, UserCreate, UserPublic
 from ..tokens import RefreshTokenRejected, find_refresh_token, issue_tokens, revoke_family, rotate
@@ -67,14 +66,7 @@ async def login(
     request: Request, session: SessionDep, settings: SettingsDep, form: LoginForm
 ) -> TokenPair:
     """Sign in with the email address as `username`; answers an access and a refresh token."""
-    limiter: RateLimiter = request.app.state.login_limiter
-    retry_after = limiter.hit(request.client.host if request.client else "unknown")
-    if retry_after is not None:
-        raise HTTPException(
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            detail="Too many sign-in attempts; try again later",
-            headers={"Retry-After": str(math.ceil(retry_after))},
-        )
+    count_sign_in(request)
     email = form.username.strip().lower()
     user = None
     if "\x00" not in email:

@@ -1,7 +1,6 @@
 """`POST /auth/token`: trade the email address and password of a Django account for a
 short-lived access token. Accounts are created and passwords changed on the Django side."""
 
-import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -12,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from ..deps import SessionDep, SettingsDep
 from ..models import User
 from ..passwords import verify_django_password
-from ..ratelimit import RateLimiter
+from ..ratelimit import count_sign_in
 from ..schemas.auth import AccessToken
 from ..schemas.common import Detail
 from ..security import create_access_token
@@ -34,14 +33,7 @@ async def token(
     request: Request, session: SessionDep, settings: SettingsDep, form: LoginForm
 ) -> AccessToken:
     """Sign in with the email address as `username`; answers a bearer access token."""
-    limiter: RateLimiter = request.app.state.login_limiter
-    retry_after = limiter.hit(request.client.host if request.client else "unknown")
-    if retry_after is not None:
-        raise HTTPException(
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            detail="Too many sign-in attempts; try again later",
-            headers={"Retry-After": str(math.ceil(retry_after))},
-        )
+    count_sign_in(request)
     email = form.username.strip().lower()
     user = None
     if "\x00" not in email:
