@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,37 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def tree_snapshot(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*")} if root.exists() else set()
+
+
+@dataclass(frozen=True)
+class ProjectTools:
+    """uv and an environment that install and test a generated project (Python 3.12)."""
+
+    uv: str
+    env: dict[str, str]
+
+    def run(self, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [self.uv, *args], cwd=folder, env=self.env, capture_output=True, text=True, check=False
+        )
+
+    def sync_and_test(self, folder: Path) -> str:
+        """`uv sync --locked` then the project's own pytest; return pytest's output."""
+        for args in (("sync", "--locked", "--quiet"), ("run", "--locked", "pytest", "-q")):
+            done = self.run(folder, *args)
+            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done.stdout
+
+
+def project_tools() -> ProjectTools:
+    """The tools for a generated project, or a skip that says which one is missing."""
+    from scaffold.smoke.tools import ToolMissing, clean_env, find_python, find_tool
+
+    try:
+        uv = find_tool("uv")
+    except ToolMissing:
+        pytest.skip("uv is not installed: it installs and tests the generated project")
+    python = find_python("3.12")
+    if python is None:
+        pytest.skip("no Python 3.12 interpreter for the generated project")
+    return ProjectTools(str(uv), clean_env() | {"UV_PYTHON": str(python)})

@@ -21,7 +21,7 @@ from typer.testing import CliRunner, Result
 
 from scaffold import template_store
 from scaffold.cli import app
-from tests.conftest import TEMPLATES, git, tree_snapshot
+from tests.conftest import TEMPLATES, git, project_tools, tree_snapshot
 
 runner = CliRunner()
 
@@ -318,23 +318,9 @@ def test_update_works_under_another_home_directory(
 
 @pytest.mark.slow
 def test_the_updated_project_passes_its_own_tests(project: Path) -> None:
-    from scaffold.smoke.tools import ToolMissing, clean_env, find_python, find_tool
-
-    python = find_python("3.12")
-    try:
-        uv = find_tool("uv")
-    except ToolMissing:
-        pytest.skip("uv is not installed: it runs the generated project's tests")
-    if python is None:
-        pytest.skip("no Python 3.12 interpreter for the generated project")
+    tools = project_tools()
     assert scaffold("update", str(project)).exit_code == 0
-    env = clean_env() | {"UV_PYTHON": str(python)}
-    for command in (["sync", "--locked", "--quiet"], ["run", "--locked", "pytest", "-q"]):
-        done = subprocess.run(
-            [str(uv), *command], cwd=project, env=env, capture_output=True, text=True, check=False
-        )
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert " passed" in done.stdout
+    assert " passed" in tools.sync_and_test(project)
 
 
 def test_growing_into_a_skeleton_template_is_refused(
@@ -355,7 +341,6 @@ def test_growing_into_a_skeleton_template_is_refused(
 def test_a_django_project_grows_into_the_hybrid_keeping_its_edits(project: Path) -> None:
     from scaffold.architectures import CATALOG
     from scaffold.choices import Architecture
-    from scaffold.smoke.tools import ToolMissing, clean_env, find_python, find_tool
 
     if not CATALOG[Architecture.hybrid].complete:
         pytest.skip("the hybrid template is still a skeleton: nothing to grow into yet")
@@ -373,22 +358,6 @@ def test_a_django_project_grows_into_the_hybrid_keeping_its_edits(project: Path)
     assert (project / "api" / "pyproject.toml").is_file()
     assert (project / "Caddyfile").is_file()
 
-    python = find_python("3.12")
-    try:
-        uv = find_tool("uv")
-    except ToolMissing:
-        pytest.skip("uv is not installed: it runs the grown project's tests")
-    if python is None:
-        pytest.skip("no Python 3.12 interpreter for the generated project")
-    env = clean_env() | {"UV_PYTHON": str(python)}
+    tools = project_tools()
     for folder in (project, project / "api"):
-        for command in (["sync", "--locked", "--quiet"], ["run", "--locked", "pytest", "-q"]):
-            done = subprocess.run(
-                [str(uv), *command],
-                cwd=folder,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert " passed" in tools.sync_and_test(folder)
