@@ -23,16 +23,20 @@ def inside_work_tree(path: Path) -> bool:
     return done.returncode == 0 and done.stdout.strip() == "true"
 
 
-def _configured(cwd: Path, key: str) -> bool:
-    return bool(_git(cwd, "config", "--get", key).stdout.strip())
+def config_value(cwd: Path, key: str) -> str:
+    """A git config value as seen from `cwd`; empty when unset or git cannot run."""
+    try:
+        return _git(cwd, "config", "--get", key).stdout.strip()
+    except GitError:
+        return ""
 
 
 def init_and_commit(path: Path, message: str, *, fallback_name: str, fallback_email: str) -> None:
     """`git init` + first commit of everything; identity from git config, else the fallback."""
     identity: list[str] = []
-    if not _configured(path, "user.name"):
+    if not config_value(path, "user.name"):
         identity += ["-c", f"user.name={fallback_name}"]
-    if not _configured(path, "user.email"):
+    if not config_value(path, "user.email"):
         identity += ["-c", f"user.email={fallback_email}"]
     # Signing could stop for a passphrase and user hooks are not the project's yet: this
     # commit holds only what scaffold generated.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,7 +11,7 @@ from scaffold.advisor import Answers, Recommendation, recommend
 from scaffold.architectures import menu_title, next_steps
 from scaffold.choices import Architecture
 from scaffold.errors import InteractiveSessionRequired, UsageError
-from scaffold.git_tools import init_and_commit, inside_work_tree
+from scaffold.git_tools import config_value, init_and_commit, inside_work_tree
 from scaffold.prompts import Prompter
 from scaffold.render import check_destination, nearest_existing, render, staged, write_env_file
 from scaffold.template_answers import check_known_keys, load_answers_file, slugify
@@ -88,16 +87,6 @@ def choose_architecture(
     return Architecture(picked), advice
 
 
-def _git_identity(key: str) -> str:
-    try:
-        done = subprocess.run(
-            ["git", "config", "--get", key], capture_output=True, text=True, check=False
-        )
-    except OSError:
-        return ""
-    return done.stdout.strip()
-
-
 def _merged_data(request: NewRequest, questions: Mapping[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if request.answers_file is not None:
@@ -140,8 +129,8 @@ def create_project(
     user_defaults = {
         key: value
         for key, value in (
-            ("author_name", _git_identity("user.name")),
-            ("author_email", _git_identity("user.email")),
+            ("author_name", config_value(Path.cwd(), "user.name")),
+            ("author_email", config_value(Path.cwd(), "user.email")),
         )
         if value
     }
