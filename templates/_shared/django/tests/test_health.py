@@ -25,13 +25,28 @@ def test_503_when_the_database_fails(client: Client, monkeypatch: pytest.MonkeyP
     assert response.json() == {"status": "error", "database": "unreachable"}
 
 
-def test_only_reads_are_allowed(client: Client) -> None:
-    assert client.post("/healthz").status_code == 405
+def test_liveness_does_not_touch_the_database(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_cursor(self: BaseDatabaseWrapper, *args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", broken_cursor)
+    response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response.headers["Cache-Control"]
 
 
-@override_settings(SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=[r"^healthz$"])
-def test_health_is_exempt_from_the_https_redirect(client: Client) -> None:
+@pytest.mark.parametrize("path", ["/livez", "/healthz"])
+def test_only_reads_are_allowed(client: Client, path: str) -> None:
+    assert client.post(path).status_code == 405
+
+
+@override_settings(SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=[r"^(livez|healthz)$"])
+def test_probes_are_exempt_from_the_https_redirect(client: Client) -> None:
     assert client.get("/").status_code == 301
+    assert client.get("/livez").status_code == 200
     assert client.get("/healthz").status_code == 200
 
 

@@ -64,6 +64,19 @@ async def test_list_items_in_pages(client: AsyncClient, alice: Account) -> None:
     assert [item["title"] for item in page["items"]] == ["Item 3", "Item 4"]
 
 
+async def test_a_page_past_the_end_still_counts_the_items(
+    client: AsyncClient, alice: Account
+) -> None:
+    for number in range(3):
+        await create_item(client, alice, title=f"Item {number}")
+
+    response = await client.get("/api/v1/items", params={"offset": 10}, headers=alice.headers)
+
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+    assert response.json()["total"] == 3
+
+
 @pytest.mark.parametrize(
     "params",
     [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"offset": 2**31}, {"limit": "many"}],

@@ -70,6 +70,19 @@ async def test_list_notes_in_pages(client: AsyncClient, alice: Account) -> None:
     assert len(page["notes"]) == 2
 
 
+async def test_a_page_past_the_end_still_counts_the_notes(
+    client: AsyncClient, alice: Account
+) -> None:
+    for number in range(3):
+        await create_note(client, alice, title=f"Note {number}")
+
+    response = await client.get("/api/v1/notes", params={"offset": 10}, headers=alice.headers)
+
+    assert response.status_code == 200
+    assert response.json()["notes"] == []
+    assert response.json()["total"] == 3
+
+
 @pytest.mark.parametrize(
     "params",
     [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"offset": 2**63}, {"limit": "many"}],

@@ -1,4 +1,9 @@
-"""`GET /api/v1/health`: 200 when the database answers, 503 when it does not."""
+"""Probes for load balancers and container health checks.
+
+- `GET /api/v1/health/live`: the process answers (no database work, so it stays cheap
+  under frequent polling);
+- `GET /api/v1/health`: 200 when the database answers, 503 when it does not.
+"""
 
 import asyncio
 import logging
@@ -18,9 +23,18 @@ router = APIRouter(tags=["health"])
 DATABASE_TIMEOUT_SECONDS = 3
 
 
+class Liveness(BaseModel):
+    status: Literal["ok"]
+
+
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     database: Literal["ok", "unreachable"]
+
+
+@router.get("/health/live")
+async def live() -> Liveness:
+    return Liveness(status="ok")
 
 
 @router.get(

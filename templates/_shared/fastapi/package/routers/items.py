@@ -33,11 +33,24 @@ async def list_items(
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ItemsPage:
     owned = col(Item.owner_id) == user.id
-    total = (await session.exec(select(func.count()).select_from(Item).where(owned))).one()
-    page = await session.exec(
-        select(Item).where(owned).order_by(col(Item.id)).offset(offset).limit(limit)
-    )
-    items = [ItemPublic.model_validate(item) for item in page.all()]
+    # One round trip: every row also carries the number of the user's items.
+    rows = (
+        await session.exec(
+            select(Item, func.count().over())
+            .where(owned)
+            .order_by(col(Item.id))
+            .offset(offset)
+            .limit(limit)
+        )
+    ).all()
+    if rows:
+        total = rows[0][1]
+    elif offset:
+        # Past the last page no row carries the count: ask for it.
+        total = (await session.exec(select(func.count()).select_from(Item).where(owned))).one()
+    else:
+        total = 0
+    items = [ItemPublic.model_validate(item) for item, _ in rows]
     return ItemsPage(items=items, total=total, limit=limit, offset=offset)
 
 

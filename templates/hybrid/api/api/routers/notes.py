@@ -34,15 +34,24 @@ async def list_notes(
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> NotesPage:
     owned = col(Note.owner_id) == user.id
-    total = (await session.exec(select(func.count()).select_from(Note).where(owned))).one()
-    page = await session.exec(
-        select(Note)
-        .where(owned)
-        .order_by(col(Note.updated_at).desc(), col(Note.id).desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    notes = [NotePublic.model_validate(note) for note in page.all()]
+    # One round trip: every row also carries the number of the user's notes.
+    rows = (
+        await session.exec(
+            select(Note, func.count().over())
+            .where(owned)
+            .order_by(col(Note.updated_at).desc(), col(Note.id).desc())
+            .offset(offset)
+            .limit(limit)
+        )
+    ).all()
+    if rows:
+        total = rows[0][1]
+    elif offset:
+        # Past the last page no row carries the count: ask for it.
+        total = (await session.exec(select(func.count()).select_from(Note).where(owned))).one()
+    else:
+        total = 0
+    notes = [NotePublic.model_validate(note) for note, _ in rows]
     return NotesPage(notes=notes, total=total, limit=limit, offset=offset)
 
 
