@@ -288,6 +288,22 @@ def test_a_failing_git_commit_leaves_nothing(
     assert tree_snapshot(workdir) == set()
 
 
+def test_a_broken_template_is_a_clear_failure_that_leaves_nothing(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jinja2 import TemplateNotFound
+
+    def missing_partial(*args: object, **kwargs: object) -> None:
+        raise TemplateNotFound("_shared/missing.md")
+
+    monkeypatch.setattr("copier.run_copy", missing_partial)
+    result = scaffold("new", "shop", "-a", "django", "--yes")
+    assert result.exit_code == 1
+    assert "does not render (TemplateNotFound: _shared/missing.md)" in result.stderr
+    assert "Traceback" not in result.output
+    assert tree_snapshot(workdir) == set()
+
+
 # --- destinations and wording the review asked for ---------------------------------------
 
 

@@ -130,6 +130,7 @@ def render(
     """Run Copier; its validation failures become usage errors naming the question."""
     from copier import run_copy
     from copier.errors import CopierAnswersInterrupt, CopierError
+    from jinja2 import TemplateError
 
     try:
         run_copy(
@@ -150,6 +151,11 @@ def render(
         if message.startswith(_ANSWER_PROBLEMS):
             raise UsageError(message, hint=_answer_hint(message)) from exc
         raise RenderError(f"copier could not render the template: {message}") from exc
+    except TemplateError as exc:  # a broken template version: nothing the user typed
+        raise RenderError(
+            f"the template does not render ({type(exc).__name__}: {exc})",
+            hint="try another --template-version, or report it",
+        ) from exc
 
 
 def write_env_file(project: Path) -> Path | None:
