@@ -15,11 +15,13 @@ from .settings import Settings
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")
 
 
-def get_settings(request: Request) -> Settings:
+# These two are `async` only so that FastAPI calls them on the event loop: it runs a plain
+# `def` dependency in a worker thread, a hop that costs more than the lookup itself.
+async def get_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
-def get_engine(request: Request) -> AsyncEngine:
+async def get_engine(request: Request) -> AsyncEngine:
     return cast(AsyncEngine, request.app.state.engine)
 
 

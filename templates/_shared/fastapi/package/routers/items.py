@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import col, func, select
 
@@ -33,24 +34,32 @@ async def list_items(
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ItemsPage:
     owned = col(Item.owner_id) == user.id
-    # One round trip: every row also carries the number of the user's items.
-    rows = (
-        await session.exec(
-            select(Item, func.count().over())
-            .where(owned)
-            .order_by(col(Item.id))
-            .offset(offset)
-            .limit(limit)
+    # A read-only page needs no ORM objects: plain rows on the session's connection cost
+    # less CPU, and every row also carries the number of the user's items.
+    connection = await session.connection()
+    page = await connection.execute(
+        sa.select(
+            col(Item.id),
+            col(Item.title),
+            col(Item.description),
+            col(Item.owner_id),
+            col(Item.created_at),
+            func.count().over().label("total"),
         )
-    ).all()
+        .where(owned)
+        .order_by(col(Item.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = page.mappings().all()
     if rows:
-        total = rows[0][1]
+        total = rows[0]["total"]
     elif offset:
         # Past the last page no row carries the count: ask for it.
         total = (await session.exec(select(func.count()).select_from(Item).where(owned))).one()
     else:
         total = 0
-    items = [ItemPublic.model_validate(item) for item, _ in rows]
+    items = [ItemPublic.model_validate(row) for row in rows]
     return ItemsPage(items=items, total=total, limit=limit, offset=offset)
 
 

@@ -3,6 +3,7 @@ answer 404. The newest changes come first, as on the Django pages."""
 
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import col, func, select
 
@@ -34,24 +35,33 @@ async def list_notes(
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> NotesPage:
     owned = col(Note.owner_id) == user.id
-    # One round trip: every row also carries the number of the user's notes.
-    rows = (
-        await session.exec(
-            select(Note, func.count().over())
-            .where(owned)
-            .order_by(col(Note.updated_at).desc(), col(Note.id).desc())
-            .offset(offset)
-            .limit(limit)
+    # A read-only page needs no ORM objects: plain rows on the session's connection cost
+    # less CPU, and every row also carries the number of the user's notes.
+    connection = await session.connection()
+    page = await connection.execute(
+        sa.select(
+            col(Note.id),
+            col(Note.owner_id),
+            col(Note.title),
+            col(Note.body),
+            col(Note.created_at),
+            col(Note.updated_at),
+            func.count().over().label("total"),
         )
-    ).all()
+        .where(owned)
+        .order_by(col(Note.updated_at).desc(), col(Note.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = page.mappings().all()
     if rows:
-        total = rows[0][1]
+        total = rows[0]["total"]
     elif offset:
         # Past the last page no row carries the count: ask for it.
         total = (await session.exec(select(func.count()).select_from(Note).where(owned))).one()
     else:
         total = 0
-    notes = [NotePublic.model_validate(note) for note, _ in rows]
+    notes = [NotePublic.model_validate(row) for row in rows]
     return NotesPage(notes=notes, total=total, limit=limit, offset=offset)
 
 
