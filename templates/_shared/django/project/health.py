@@ -1,13 +1,17 @@
-"""Probes for load balancers and container health checks.
+"""Probes for load balancers and container health checks, answered before anything else.
 
 `/livez` says the process answers and does no database work, so frequent polling stays
-cheap; `/healthz` also asks the database.
+cheap; `/healthz` also asks the database. `ProbeMiddleware` comes first in MIDDLEWARE, so
+probes skip sessions, CSRF, messages and the HTTPS redirect (a third of a probe's cost),
+and an orchestrator may call them by IP address: they never read the Host header, so
+ALLOWED_HOSTS does not get in the way.
 """
 
 import logging
+from collections.abc import Callable
 
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -32,3 +36,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.exception("Health check: the database is unreachable")
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+PROBES: dict[str, Callable[[HttpRequest], HttpResponseBase]] = {
+    "/livez": livez,
+    "/healthz": healthz,
+}
+
+
+class ProbeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        probe = PROBES.get(request.path_info)
+        return probe(request) if probe else self.get_response(request)

@@ -30,8 +30,6 @@ MAILERS = mailers_from_url(env.str("EMAIL_URL", default="smtp://localhost:25"))
 # TLS ends at the proxy, which says so in X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-# The probes stay reachable over plain HTTP for load balancers and container checks.
-SECURE_REDIRECT_EXEMPT = [r"^(livez|healthz)$"]
 # One year of HSTS on this host and its subdomains. Preload is on so that
 # `check --deploy` is clean; submit the domain to hstspreload.org only when every
 # subdomain serves HTTPS, since leaving the preload list takes months.

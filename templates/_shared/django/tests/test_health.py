@@ -43,11 +43,28 @@ def test_only_reads_are_allowed(client: Client, path: str) -> None:
     assert client.post(path).status_code == 405
 
 
-@override_settings(SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=[r"^(livez|healthz)$"])
+@override_settings(SECURE_SSL_REDIRECT=True)
 def test_probes_are_exempt_from_the_https_redirect(client: Client) -> None:
     assert client.get("/").status_code == 301
     assert client.get("/livez").status_code == 200
     assert client.get("/healthz").status_code == 200
+
+
+@override_settings(ALLOWED_HOSTS=["example.com"])
+def test_probes_answer_whatever_host_an_orchestrator_sends(client: Client) -> None:
+    assert client.get("/", HTTP_HOST="10.0.0.7").status_code == 400
+    assert client.get("/livez", HTTP_HOST="10.0.0.7").status_code == 200
+    assert client.get("/healthz", HTTP_HOST="10.0.0.7").status_code == 200
+
+
+def test_probes_are_answered_before_the_other_middleware(client: Client) -> None:
+    assert "X-Frame-Options" in client.get("/").headers
+    assert "X-Frame-Options" not in client.get("/livez").headers
+
+
+def test_other_paths_still_reach_the_routes(client: Client) -> None:
+    assert client.get("/livez/").status_code == 404
+    assert client.get("/healthz/extra").status_code == 404
 
 
 def test_pages_send_a_content_security_policy(client: Client) -> None:
