@@ -377,7 +377,7 @@ def prepare_fastapi(project: Path, env: dict[str, str], ports: tuple[int, int]) 
             settings_module="bench_shop.settings",
             verify_setup=PWDLIB_VERIFY,
             # The generated list reads the user, then the page with its count.
-            read_sql="SELECT id, title, description, owner_id FROM items "
+            read_sql="SELECT id, title, description, owner_id, created_at FROM items "
             "WHERE owner_id = 1 ORDER BY id LIMIT 20",
             login_sql="SELECT id, hashed_password AS stored FROM users WHERE email = :email",
         )
@@ -512,6 +512,14 @@ notes = (Note(owner=user, title=f"Note {{n}}", body="x " * 40) for n in range({R
 Note.objects.bulk_create(notes)
 '''
 
+# Production settings with allauth's sign-in rate limits lifted (its defaults allow 30
+# sign-ins a minute from one address); everything else is the project's own.
+DJANGO_BENCH_SETTINGS = """
+from bench_shop.settings.production import *  # noqa: F403
+
+ACCOUNT_RATE_LIMITS = False
+"""
+
 DJANGO_SESSION = f"""
 from django.test import Client
 from accounts.models import User
@@ -567,6 +575,7 @@ def prepare_django(project: Path, env: dict[str, str], ports: tuple[int, int]) -
     env |= prepare_django_database(project, env)
     sh([project / ".venv/bin/python", "manage.py", "shell"], project, env, DJANGO_SEED)
     (project / "bench_bare.py").write_text(DJANGO_BARE)
+    (project / "bench_settings.py").write_text(DJANGO_BENCH_SETTINGS)
     argv, bare_argv = (image_command(project, port) for port in ports)
     bare_argv = bare_command(bare_argv, "django.core.wsgi:get_wsgi_application()")
     login_body = urllib.parse.urlencode({"login": EMAIL, "password": PASSWORD})
@@ -578,7 +587,9 @@ def prepare_django(project: Path, env: dict[str, str], ports: tuple[int, int]) -
         f"def verify(): assert check_password('x' * 20, {stored!r})",
     )  # fmt: skip
     return Service(
-        generated=Server(argv, project, env, "/healthz", ports[0]),
+        generated=Server(
+            argv, project, env | {"DJANGO_SETTINGS_MODULE": "bench_settings"}, "/healthz", ports[0]
+        ),
         bare=Server(
             bare_argv,
             project,
