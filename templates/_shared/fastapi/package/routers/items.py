@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import col
 
 from ..deps import CurrentUser, SessionDep
 from ..models import Item
-from ..pages import read_page
+from ..pages import PageQuery
 from ..schemas.common import Detail, Responses
 from ..schemas.items import ItemCreate, ItemPublic, ItemsPage, ItemUpdate
 
@@ -17,6 +18,18 @@ router = APIRouter(prefix="/items", tags=["items"])
 MAX_ID = 2**31 - 1
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 NOT_FOUND: Responses = {status.HTTP_404_NOT_FOUND: {"model": Detail}}
+
+OWN_ITEMS = PageQuery(
+    [
+        col(Item.id),
+        col(Item.title),
+        col(Item.description),
+        col(Item.owner_id),
+        col(Item.created_at),
+    ],
+    where=col(Item.owner_id) == sa.bindparam("owner_id"),
+    order_by=[col(Item.id)],
+)
 
 
 async def get_own_item(session: SessionDep, user: CurrentUser, item_id: int) -> Item:
@@ -33,22 +46,11 @@ async def list_items(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ItemsPage:
-    rows, total = await read_page(
-        session,
-        [
-            col(Item.id),
-            col(Item.title),
-            col(Item.description),
-            col(Item.owner_id),
-            col(Item.created_at),
-        ],
-        where=col(Item.owner_id) == user.id,
-        order_by=[col(Item.id)],
-        offset=offset,
-        limit=limit,
+    rows, total = await OWN_ITEMS.read(session, {"owner_id": user.id}, offset=offset, limit=limit)
+    # One validation for the whole page: a model per row cost a tenth of the request.
+    return ItemsPage.model_validate(
+        {"items": rows, "total": total, "limit": limit, "offset": offset}
     )
-    items = [ItemPublic.model_validate(row) for row in rows]
-    return ItemsPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("", response_model=ItemPublic, status_code=status.HTTP_201_CREATED)

@@ -3,12 +3,13 @@ answer 404. The newest changes come first, as on the Django pages."""
 
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import col
 
 from ..deps import CurrentUser, SessionDep
 from ..models import Note
-from ..pages import read_page
+from ..pages import PageQuery
 from ..schemas.common import Detail, Responses
 from ..schemas.notes import NoteCreate, NotePublic, NotesPage, NoteUpdate
 
@@ -18,6 +19,19 @@ router = APIRouter(prefix="/notes", tags=["notes"])
 MAX_ID = 2**63 - 1
 NoteId = Annotated[int, Path(ge=1, le=MAX_ID)]
 NOT_FOUND: Responses = {status.HTTP_404_NOT_FOUND: {"model": Detail}}
+
+OWN_NOTES = PageQuery(
+    [
+        col(Note.id),
+        col(Note.owner_id),
+        col(Note.title),
+        col(Note.body),
+        col(Note.created_at),
+        col(Note.updated_at),
+    ],
+    where=col(Note.owner_id) == sa.bindparam("owner_id"),
+    order_by=[col(Note.updated_at).desc(), col(Note.id).desc()],
+)
 
 
 async def get_own_note(session: SessionDep, user: CurrentUser, note_id: int) -> Note:
@@ -34,23 +48,11 @@ async def list_notes(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> NotesPage:
-    rows, total = await read_page(
-        session,
-        [
-            col(Note.id),
-            col(Note.owner_id),
-            col(Note.title),
-            col(Note.body),
-            col(Note.created_at),
-            col(Note.updated_at),
-        ],
-        where=col(Note.owner_id) == user.id,
-        order_by=[col(Note.updated_at).desc(), col(Note.id).desc()],
-        offset=offset,
-        limit=limit,
+    rows, total = await OWN_NOTES.read(session, {"owner_id": user.id}, offset=offset, limit=limit)
+    # One validation for the whole page: a model per row cost a tenth of the request.
+    return NotesPage.model_validate(
+        {"notes": rows, "total": total, "limit": limit, "offset": offset}
     )
-    notes = [NotePublic.model_validate(row) for row in rows]
-    return NotesPage(notes=notes, total=total, limit=limit, offset=offset)
 
 
 @router.post("", response_model=NotePublic, status_code=status.HTTP_201_CREATED)
