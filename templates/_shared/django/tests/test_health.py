@@ -1,9 +1,10 @@
 from typing import Any
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 
@@ -13,6 +14,22 @@ def test_ok_when_the_database_answers(client: Client) -> None:
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
     assert "no-cache" in response.headers["Cache-Control"]
+
+
+def test_the_connection_health_check_is_the_probe_query(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Django pings a kept connection before a request's first query (CONN_HEALTH_CHECKS),
+    # so the probe adds no query of its own; without that setting it asks itself.
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/healthz").status_code == 200
+    assert len(queries) == 0
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_HEALTH_CHECKS", False)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/healthz").status_code == 200
+    assert [query["sql"] for query in queries] == ["SELECT 1"]
 
 
 def test_503_when_the_database_fails(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
