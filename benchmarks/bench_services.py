@@ -1,7 +1,7 @@
 """Generated services under load, each figure beside a bare app of the same framework.
 
     uv run python benchmarks/bench_services.py [-a django|fastapi|hybrid]...
-        [--seconds 3] [--rounds 5] [--connections 16] [--json PATH] [--markdown PATH]
+        [--seconds 3] [--rounds 7] [--connections 16] [--json PATH] [--markdown PATH]
 
 For each architecture: render the working-tree template, install it (uv, warm cache),
 start the Dockerfile's own command with one worker and production settings on
@@ -18,8 +18,9 @@ service; its Django side is the Django template's code.
 The baseline is a minimal app written here, run by the same server with the same flags,
 with the same endpoint shape (the same rows read with the same driver, the same Argon2
 verification) and no middleware, authentication or framework extras. Both servers run
-at once and are loaded in turns, so machine noise hits both alike; each figure is the
-median of the rounds. With two or more CPUs the servers share CPU 0 and wrk runs on
+at once and are loaded in turns (which goes first alternates), so machine noise hits
+both alike; each side's figure is the median of its rounds, and the ratio the median of
+the rounds' ratios. With two or more CPUs the servers share CPU 0 and wrk runs on
 CPU 1. Sign-in rate limits are lifted for the run.
 """
 
@@ -33,6 +34,7 @@ import platform
 import re
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -179,7 +181,9 @@ def wrk(url: str, load: Load, seconds: int, connections: int, scratch: Path) -> 
 def compare(
     generated: tuple[str, Load], bare: tuple[str, Load], args: argparse.Namespace, scratch: Path
 ) -> dict[str, object]:
-    """Load both servers in turns; report each side's median round."""
+    """Load both servers in turns; report each side's median round, and the median of
+    the rounds' ratios (the two sides of a round run back to back, so a change in the
+    machine's speed between rounds cancels out)."""
     for url, load in (generated, bare):
         expected = (200, 302, 303) if load.method == "POST" else (200,)
         status = answer_status(url, load)
@@ -187,14 +191,19 @@ def compare(
             raise RuntimeError(f"{load.method} {url}{load.path} answered {status}, not {expected}")
         wrk(url, load, 1, args.connections, scratch)  # warm-up: caches, pools, first imports
     rounds: dict[str, list[Figure]] = {"generated": [], "bare": []}
-    for _ in range(args.rounds):
-        for side, (url, load) in (("generated", generated), ("bare", bare)):
+    sides = [("generated", generated), ("bare", bare)]
+    for number in range(args.rounds):
+        # Alternate which side goes first, so neither always follows the other.
+        for side, (url, load) in sides if number % 2 == 0 else sides[::-1]:
             rounds[side].append(wrk(url, load, args.seconds, args.connections, scratch))
     medians = {}
     for side, figures in rounds.items():
         ordered = sorted(figures, key=lambda figure: figure.requests_per_s)
         medians[side] = ordered[len(ordered) // 2]
-    ratio = medians["generated"].requests_per_s / (medians["bare"].requests_per_s or float("nan"))
+    ratio = statistics.median(
+        mine.requests_per_s / (theirs.requests_per_s or float("nan"))
+        for mine, theirs in zip(rounds["generated"], rounds["bare"], strict=True)
+    )
     return {
         "path": generated[1].path,
         "method": generated[1].method,
@@ -680,7 +689,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-a", "--architecture", action="append", choices=sorted(PREPARE))
     parser.add_argument("--seconds", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--markdown", type=Path)

@@ -71,7 +71,8 @@ def machine(settings: dict[str, Any], database: str) -> str:
         f"{settings['cpus']} CPUs ({settings['machine']}), one server worker, "
         f"{'PostgreSQL' if database == 'postgresql' else 'SQLite'}, wrk with "
         f"{settings['connections']} connections (4 for sign-in), median of "
-        f"{settings['rounds']} rounds of {settings['seconds']} s"
+        f"{settings['rounds']} rounds of {settings['seconds']} s (the ratio: median of the "
+        "rounds' ratios)"
     )
 
 
