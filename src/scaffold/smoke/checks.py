@@ -136,8 +136,14 @@ def check_mypy(ctx: Context) -> Outcome:
     return _venv_command(ctx, "mypy", *(() if has_files else (".",)), timeout=900)
 
 
+def _pytest_args(ctx: Context) -> tuple[str, ...]:
+    """`-q`, plus `--fuzz` for a FastAPI suite: its schema fuzz test runs only when asked."""
+    fuzzable = (ctx.project / "tests" / "test_api_schema.py").is_file()
+    return ("-q", "--fuzz") if fuzzable else ("-q",)
+
+
 def check_pytest_sqlite(ctx: Context) -> Outcome:
-    return _venv_command(ctx, "pytest", "-q")
+    return _venv_command(ctx, "pytest", *_pytest_args(ctx))
 
 
 def check_pytest_postgres(ctx: Context) -> Outcome:
@@ -149,7 +155,7 @@ def check_pytest_postgres(ctx: Context) -> Outcome:
         if not executable.is_file():
             return Outcome.fail("pytest is not in the project's environment")
         ran = run(
-            [executable, "-q"],
+            [executable, *_pytest_args(ctx)],
             cwd=ctx.project,
             env={**ctx.env, "DATABASE_URL": url},
             timeout=600,
