@@ -12,6 +12,7 @@ from django.views import generic
 
 from .forms import NoteForm
 from .models import Note
+from .pagination import OneQueryPaginator
 
 
 class OwnNotesMixin(LoginRequiredMixin):
@@ -24,6 +25,7 @@ class OwnNotesMixin(LoginRequiredMixin):
 class NoteListView(OwnNotesMixin, generic.ListView[Note]):
     template_name = "notes/note_list.html"
     paginate_by = 20
+    paginator_class = OneQueryPaginator
 
 
 class NoteCreateView(LoginRequiredMixin, generic.CreateView[Note, NoteForm]):

@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import User
 from notes.models import Note
@@ -60,6 +61,43 @@ def test_invalid_note_is_not_saved(client: Client, alice: User) -> None:
     assert response.status_code == 200
     assert response.context["form"].errors["title"]
     assert not Note.objects.exists()
+
+
+def test_the_list_is_paged_with_one_query_per_page(
+    client: Client,
+    alice: User,
+    bobs_note: Note,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    Note.objects.bulk_create(Note(owner=alice, title=f"Note {n}") for n in range(25))
+    client.force_login(alice)
+    url = reverse("notes:list")
+
+    # The session, the user, then the page's rows with the total beside them.
+    with django_assert_num_queries(3):
+        response = client.get(url)
+    page = response.context["page_obj"]
+    assert len(page.object_list) == 20
+    assert (page.paginator.count, page.paginator.num_pages) == (25, 2)
+    assert b"Page 1 of 2" in response.content
+
+    response = client.get(url, {"page": 2})
+    assert [note.title for note in response.context["note_list"]] == [
+        f"Note {n}" for n in reversed(range(5))
+    ]
+    assert response.context["page_obj"].paginator.count == 25
+    assert client.get(url, {"page": "last"}).context["page_obj"].number == 2
+
+    for page_number in ("3", "0", "-1", "two"):
+        assert client.get(url, {"page": page_number}).status_code == 404
+
+
+def test_an_empty_list_is_one_page(client: Client, alice: User, bobs_note: Note) -> None:
+    client.force_login(alice)
+    response = client.get(reverse("notes:list"))
+    assert response.context["page_obj"].paginator.count == 0
+    assert b"No notes yet" in response.content
+    assert client.get(reverse("notes:list"), {"page": 2}).status_code == 404
 
 
 def test_other_users_notes_are_invisible(client: Client, alice: User, bobs_note: Note) -> None:
