@@ -3,16 +3,24 @@
 from collections.abc import AsyncIterator
 from typing import Annotated, cast
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .models import User
+from .ratelimit import RateLimiter
 from .security import InvalidTokenError, decode_access_token
 from .settings import Settings
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")
+
+
+def attach_state(app: FastAPI, settings: Settings, engine: AsyncEngine) -> None:
+    """Give `app` what these dependencies read from its state, and a new sign-in limiter."""
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.login_limiter = RateLimiter(settings.login_attempts, settings.login_window_seconds)
 
 
 # These two are `async` only so that FastAPI calls them on the event loop: it runs a plain
