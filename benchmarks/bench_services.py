@@ -12,6 +12,9 @@ service; its Django side is the Django template's code.
 - light: the liveness probe (no database work);
 - health: the readiness probe (one database round trip);
 - read: the example resource's list for a signed-in user (20 rows);
+- read_session (Django): the same page again, this time beside a bare page that signs in
+  by session (the session row, the user row, then the rows): no goal, it shows how much
+  of the gap to the bare page is the sign-in itself;
 - login: the sign-in endpoint (Argon2 verification: slow by design; 4 connections,
   rounds of at least 5 s).
 
@@ -447,18 +450,22 @@ def prepare_hybrid(project: Path, env: dict[str, str], ports: tuple[int, int]) -
 DJANGO_BARE = """
 import environ
 from django.contrib.auth.hashers import check_password
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import engines
 from django.urls import path
+from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
 
-SECRET_KEY = "bare-" + "x" * 50
+# The generated project's key, so that its session cookies open here too.
+SECRET_KEY = environ.Env().str("SECRET_KEY")
 ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = __name__
 DATABASES = {"default": environ.Env.db_url_config(environ.Env().str("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = 60
-INSTALLED_APPS: list[str] = []
+# Only for the session table; no middleware runs on any request.
+INSTALLED_APPS = ["django.contrib.sessions"]
 MIDDLEWARE: list[str] = []
 TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates"}]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
@@ -483,15 +490,30 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def notes(request: HttpRequest) -> HttpResponse:
+def page_of(owner_id: int) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, title, body, updated_at FROM notes_note WHERE owner_id = 1 "
-            "ORDER BY updated_at DESC, id DESC LIMIT 20"
+            "SELECT id, title, body, updated_at FROM notes_note WHERE owner_id = %s "
+            "ORDER BY updated_at DESC, id DESC LIMIT 20", [owner_id]
         )
         columns = [column.name for column in cursor.description]
         rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
     return HttpResponse(engines["django"].from_string(PAGE).render({"notes": rows}))
+
+
+def notes(request: HttpRequest) -> HttpResponse:
+    return page_of(1)
+
+
+@decorator_from_middleware(SessionMiddleware)
+def notes_of_session(request: HttpRequest) -> HttpResponse:
+    # Session sign-in at its barest: the session row, then the user row, then the page.
+    user_id = request.session.get("_auth_user_id")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM accounts_user WHERE id = %s AND is_active", [user_id])
+        if cursor.fetchone() is None:
+            return HttpResponse(status=403)
+    return page_of(int(user_id))
 
 
 @csrf_exempt
@@ -505,6 +527,7 @@ def login(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("livez", live), path("healthz", health), path("notes/", notes), path("login", login),
+    path("session-notes/", notes_of_session),
     path("notes/<int:pk>/edit/", live, name="edit"),
     path("notes/<int:pk>/delete/", live, name="delete"),
 ]
@@ -558,8 +581,7 @@ def stored_django_hash(project: Path, env: dict[str, str]) -> str:
     return sh([python, "manage.py", "shell", "-c", code], project, env).split()[-1]
 
 
-def django_loads(base: str, project: Path, env: dict[str, str]) -> list[Load]:
-    session = sh([project / ".venv/bin/python", "manage.py", "shell"], project, env, DJANGO_SESSION)
+def django_loads(base: str, session: str) -> list[Load]:
     with urllib.request.urlopen(base + "/accounts/login/", timeout=30) as response:
         cookies = response.headers.get_all("Set-Cookie") or []
         page = response.read().decode()
@@ -574,7 +596,8 @@ def django_loads(base: str, project: Path, env: dict[str, str]) -> list[Load]:
     return [
         Load("light", "GET", "/livez"),
         Load("health", "GET", "/healthz"),
-        Load("read", "GET", "/notes/", {"Cookie": f"sessionid={session.split()[-1]}"}),
+        Load("read", "GET", "/notes/", {"Cookie": f"sessionid={session}"}),
+        Load("read_session", "GET", "/notes/", {"Cookie": f"sessionid={session}"}),
         Load("login", "POST", "/accounts/login/", {**FORM, "Cookie": f"csrftoken={csrf_cookie}"},
              login_body),
     ]  # fmt: skip
@@ -589,6 +612,8 @@ def prepare_django(project: Path, env: dict[str, str], ports: tuple[int, int]) -
     bare_argv = bare_command(bare_argv, "django.core.wsgi:get_wsgi_application()")
     login_body = urllib.parse.urlencode({"login": EMAIL, "password": PASSWORD})
     stored = stored_django_hash(project, env)
+    python = project / ".venv/bin/python"
+    session = sh([python, "manage.py", "shell"], project, env, DJANGO_SESSION).split()[-1]
     cost = hash_cost(
         project / ".venv/bin/python", project, env,
         "import django; django.setup()\n"
@@ -606,11 +631,12 @@ def prepare_django(project: Path, env: dict[str, str], ports: tuple[int, int]) -
             "/healthz",
             ports[1],
         ),
-        loads=lambda base: django_loads(base, project, env),
+        loads=lambda base: django_loads(base, session),
         bare_loads=[
             Load("light", "GET", "/livez"),
             Load("health", "GET", "/healthz"),
             Load("read", "GET", "/notes/"),
+            Load("read_session", "GET", "/session-notes/", {"Cookie": f"sessionid={session}"}),
             Load("login", "POST", "/login", FORM, login_body),
         ],
         hash_cost_ms=cost,

@@ -29,7 +29,9 @@ RESULTS = HERE / "results"
 FRAGMENTS = REPO / "templates" / "_shared" / "performance"
 
 ENDPOINT_LABELS = {"light": "liveness", "health": "readiness (database ping)",
-                   "read": "signed-in list of 20 rows", "login": "sign-in"}  # fmt: skip
+                   "read": "signed-in list of 20 rows",
+                   "read_session": "the same list, beside a bare page with session sign-in",
+                   "login": "sign-in"}  # fmt: skip
 FRAMEWORK = {"django": "Django", "fastapi": "FastAPI", "hybrid": "FastAPI"}
 
 
@@ -82,7 +84,8 @@ def fragment(services: dict[str, Any], architecture: str, version: str) -> str:
         f"Measured by scaffold {version}'s `benchmarks/bench_services.py` on "
         f"{machine(services['settings'], result['database'])}. Each figure stands beside a "
         f"bare {FRAMEWORK[architecture]} app written in the benchmark, run by the same server "
-        "with the same flags and doing the same work without middleware or authentication:",
+        "with the same flags and doing the same work without middleware or authentication "
+        "(where a row says so, the bare page does read the session and its user):",
         "",
         *services_table(services["services"], architecture),
         "",
