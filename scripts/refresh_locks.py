@@ -17,6 +17,10 @@ Standard library only. Usage:
 
     python scripts/refresh_locks.py                 # every architecture with a lock
     python scripts/refresh_locks.py --architecture django
+    python scripts/refresh_locks.py --architecture hybrid --keep   # after editing pyproject
+
+`--keep` starts from the lock the template ships instead of resolving from scratch, so
+after a change to the dependencies only what that change needs moves.
 """
 
 from __future__ import annotations
@@ -100,13 +104,15 @@ def render(architecture: str, python_version: str, destination: Path) -> None:
 
 
 def fresh_lock(
-    architecture: str, python_version: str, workdir: Path, subdir: str = ""
+    architecture: str, python_version: str, workdir: Path, subdir: str = "", *, keep: bool = False
 ) -> tuple[Path, str]:
-    """Render the sample project and lock it (or its `subdir` service) from scratch."""
+    """Render the sample project and lock it (or its `subdir` service), from scratch
+    unless `keep`: then `uv lock` starts from the lock the template renders."""
     project = workdir / f"{architecture}-{python_version}"
     render(architecture, python_version, project)
     locked = project / subdir
-    (locked / "uv.lock").unlink(missing_ok=True)
+    if not keep:
+        (locked / "uv.lock").unlink(missing_ok=True)
     run(["uv", "lock"], cwd=locked, python=python_version)
     return locked, (locked / "uv.lock").read_text(encoding="utf-8")
 
@@ -137,13 +143,16 @@ def as_template(lock: str, requires_python: str | None, name: str = SAMPLE_SLUG)
     return lock
 
 
-def refresh(architecture: str, versions: list[str], subdir: str = "") -> Path:
+def refresh(
+    architecture: str, versions: list[str], subdir: str = "", *, keep: bool = False
+) -> Path:
     """Rewrite the lock template of an architecture, or of its service in `subdir`."""
     target = TEMPLATES / architecture / subdir / LOCK_TEMPLATE
     with tempfile.TemporaryDirectory(prefix="refresh-locks-") as tmp:
         workdir = Path(tmp)
         locks = {
-            version: fresh_lock(architecture, version, workdir, subdir) for version in versions
+            version: fresh_lock(architecture, version, workdir, subdir, keep=keep)
+            for version in versions
         }
         oldest = versions[0]
         oldest_folder, base_lock = locks[oldest]
@@ -182,6 +191,11 @@ def main() -> None:
         "--architecture",
         help="architecture folder under templates/ (default: every one with a uv.lock.jinja)",
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="start from the shipped lock: only what a dependency change needs moves",
+    )
     arguments = parser.parse_args()
 
     if arguments.architecture and not (TEMPLATES / arguments.architecture).is_dir():
@@ -201,7 +215,7 @@ def main() -> None:
 
     versions = python_versions()
     for architecture, subdir in targets:
-        target = refresh(architecture, versions, subdir)
+        target = refresh(architecture, versions, subdir, keep=arguments.keep)
         print(f"{architecture}: wrote {target.relative_to(ROOT)} (Python {', '.join(versions)})")
 
 
