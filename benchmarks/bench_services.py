@@ -605,17 +605,17 @@ def django_loads(base: str, session: str) -> list[Load]:
 
 def prepare_django(project: Path, env: dict[str, str], ports: tuple[int, int]) -> Service:
     env |= prepare_django_database(project, env)
-    sh([project / ".venv/bin/python", "manage.py", "shell"], project, env, DJANGO_SEED)
+    python = project / ".venv/bin/python"
+    sh([python, "manage.py", "shell"], project, env, DJANGO_SEED)
     (project / "bench_bare.py").write_text(DJANGO_BARE)
     (project / "bench_settings.py").write_text(DJANGO_BENCH_SETTINGS)
     argv, bare_argv = (image_command(project, port) for port in ports)
     bare_argv = bare_command(bare_argv, "django.core.wsgi:get_wsgi_application()")
     login_body = urllib.parse.urlencode({"login": EMAIL, "password": PASSWORD})
     stored = stored_django_hash(project, env)
-    python = project / ".venv/bin/python"
     session = sh([python, "manage.py", "shell"], project, env, DJANGO_SESSION).split()[-1]
     cost = hash_cost(
-        project / ".venv/bin/python", project, env,
+        python, project, env,
         "import django; django.setup()\n"
         "from django.contrib.auth.hashers import check_password\n"
         f"def verify(): assert check_password('x' * 20, {stored!r})",
