@@ -864,3 +864,23 @@ def test_a_fastapi_suite_runs_with_its_schema_fuzz_test(tmp_path: Path) -> None:
     (tmp_path / "tests" / "test_api_schema.py").write_text("")
     assert smoke_checks.check_pytest_sqlite(_context(tmp_path)).status is Status.passed
     assert (tmp_path / "args").read_text().splitlines() == ["-q", "-q --fuzz"]
+
+
+def test_the_alembic_check_upgrades_then_checks_on_its_own_database(tmp_path: Path) -> None:
+    (tmp_path / "alembic.ini").write_text("")
+    ctx = _context(tmp_path)  # no PostgreSQL: a SQLite file in the scratch directory
+    outcome = smoke_checks.check_alembic(ctx)
+    assert outcome.status is Status.failed
+    assert outcome.reason == "alembic is not in the project's environment (its dev dependencies)"
+    # A stand-in alembic that records each call, and finds the models ahead of the migrations.
+    alembic = tmp_path / ".venv" / "bin" / "alembic"
+    alembic.parent.mkdir(parents=True)
+    calls = tmp_path / "calls"
+    alembic.write_text(
+        f'#!/bin/sh\necho "$* $DATABASE_URL" >> {calls}\n[ "$1" = check ] && exit 3\nexit 0\n'
+    )
+    alembic.chmod(0o755)
+    outcome = smoke_checks.check_alembic(ctx)
+    assert (outcome.status, outcome.reason) == (Status.failed, "alembic check exited 3")
+    database = f"sqlite:///{tmp_path / 'alembic.sqlite3'}"
+    assert calls.read_text().splitlines() == [f"upgrade head {database}", f"check {database}"]

@@ -17,6 +17,7 @@ from scaffold.choices import Architecture
 from scaffold.smoke import compose, dockerfile, leftovers
 from scaffold.smoke.postgres import Server, fresh_database
 from scaffold.smoke.report import Outcome
+from scaffold.smoke.report import Status as CheckStatus
 from scaffold.smoke.tools import Ran, ToolMissing, find_tool, run
 
 Status = Callable[[str], None]
@@ -61,12 +62,20 @@ def _outcome(ran: Ran, what: str) -> Outcome:
     return Outcome.ok()
 
 
-def _venv_command(ctx: Context, tool: str, *args: str, timeout: float = 600) -> Outcome:
+def _venv_command(
+    ctx: Context,
+    tool: str,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    label: str | None = None,
+    timeout: float = 600,
+) -> Outcome:
+    """Run one of the project's own tools; `env` adds to (or overrides) the checks' own."""
     executable = ctx.venv_tool(tool)
     if not executable.is_file():
         return Outcome.fail(f"{tool} is not in the project's environment (its dev dependencies)")
-    ran = run([executable, *args], cwd=ctx.project, env=ctx.env, timeout=timeout)
-    return _outcome(ran, f"{tool} {' '.join(args)}".strip())
+    ran = run([executable, *args], cwd=ctx.project, env={**ctx.env, **(env or {})}, timeout=timeout)
+    return _outcome(ran, label or f"{tool} {' '.join(args)}".strip())
 
 
 # --- checks that apply to skeletons too -------------------------------------------------
@@ -151,16 +160,13 @@ def check_pytest_postgres(ctx: Context) -> Outcome:
     if server.url is None:
         return _no_postgres(server)
     with fresh_database(server.url, f"{ctx.architecture.value}_pytest") as url:
-        executable = ctx.venv_tool("pytest")
-        if not executable.is_file():
-            return Outcome.fail("pytest is not in the project's environment")
-        ran = run(
-            [executable, *_pytest_args(ctx)],
-            cwd=ctx.project,
-            env={**ctx.env, "DATABASE_URL": url},
-            timeout=600,
+        return _venv_command(
+            ctx,
+            "pytest",
+            *_pytest_args(ctx),
+            env={"DATABASE_URL": url},
+            label="pytest on PostgreSQL",
         )
-    return _outcome(ran, "pytest on PostgreSQL")
 
 
 def _no_postgres(server: Server) -> Outcome:
@@ -181,16 +187,12 @@ def check_django_migrations(ctx: Context) -> Outcome:
 def check_alembic(ctx: Context) -> Outcome:
     if not (ctx.project / "alembic.ini").is_file():
         return Outcome.fail("no alembic.ini")
-    alembic = ctx.venv_tool("alembic")
-    if not alembic.is_file():
-        return Outcome.fail("alembic is not in the project's environment")
 
     def upgrade_and_check(url: str) -> Outcome:
-        env = {**ctx.env, "DATABASE_URL": url}
         for args in (("upgrade", "head"), ("check",)):
-            ran = run([alembic, *args], cwd=ctx.project, env=env, timeout=300)
-            if not ran.ok:
-                return _outcome(ran, "alembic " + " ".join(args))
+            done = _venv_command(ctx, "alembic", *args, env={"DATABASE_URL": url}, timeout=300)
+            if done.status is not CheckStatus.passed:
+                return done
         return Outcome.ok()
 
     if ctx.postgres.url is not None:
@@ -216,19 +218,19 @@ def check_django_deploy(ctx: Context) -> Outcome:
         return Outcome.fail("no manage.py")
     database = ctx.postgres.url or f"sqlite:///{ctx.scratch / 'deploy.sqlite3'}"
     env = {
-        **ctx.env,
         "DJANGO_SETTINGS_MODULE": production_settings(ctx),
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "example.com",
         "DATABASE_URL": database,
     }
-    ran = run(
-        [ctx.venv_tool("python"), "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ctx.project,
+    return _venv_command(
+        ctx,
+        "python",
+        *("manage.py", "check", "--deploy", "--fail-level", "WARNING"),
         env=env,
+        label="manage.py check --deploy",
         timeout=300,
     )
-    return _outcome(ran, "manage.py check --deploy")
 
 
 # --- Docker, compose, CI ------------------------------------------------------------------
