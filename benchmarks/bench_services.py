@@ -735,7 +735,7 @@ def main() -> None:
                 print(
                     f"{architecture:<8} {name:<7} {mine['requests_per_s']:9.1f} req/s  "
                     f"bare {bare['requests_per_s']:9.1f}  {figure['ratio']:5.2f}x"
-                    f"{f' (goal {goal})' if goal else '':<12}{verdict:<7}"
+                    f"{f' (goal {goal})' if goal else '':<12}{verdict:<8}"
                     f"p50 {mine['p50_ms']:7.2f} ms  p99 {mine['p99_ms']:7.2f} ms"
                     + (f"  ({mine['errors']} errors)" if mine["errors"] else ""),
                     flush=True,

@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench_services import GOALS
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results"
@@ -48,12 +50,9 @@ def services_table(services: dict[str, Any], architecture: str) -> list[str]:
         "| endpoint | requests/s | bare app | ratio | goal | p50 | p99 |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    api_goals = {"light": 0.8, "read": 0.6}
-    goals = {"django": {"light": 0.8, "health": 0.8, "read": 0.8},
-             "fastapi": api_goals, "hybrid": api_goals}  # fmt: skip
     for name, figure in services[architecture]["endpoints"].items():
         mine, bare = figure["generated"], figure["bare"]
-        goal = goals[architecture].get(name)
+        goal = GOALS[architecture].get(name)
         if not mine["requests_per_s"]:  # e.g. throttled: no completed request to report
             label = f"{ENDPOINT_LABELS[name]}: `{figure['method']} {figure['path']}`"
             bare_rate = f"{bare['requests_per_s']:,.0f}"
