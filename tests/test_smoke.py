@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -866,21 +867,64 @@ def test_a_fastapi_suite_runs_with_its_schema_fuzz_test(tmp_path: Path) -> None:
     assert (tmp_path / "args").read_text().splitlines() == ["-q", "-q --fuzz"]
 
 
+def _stand_in(tmp_path: Path, tool: str, script: str) -> Path:
+    """A shell script in the project's environment under `tool`'s name."""
+    path = tmp_path / ".venv" / "bin" / tool
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + script)
+    path.chmod(0o755)
+    return path
+
+
 def test_the_alembic_check_upgrades_then_checks_on_its_own_database(tmp_path: Path) -> None:
     (tmp_path / "alembic.ini").write_text("")
     ctx = _context(tmp_path)  # no PostgreSQL: a SQLite file in the scratch directory
     outcome = smoke_checks.check_alembic(ctx)
-    assert outcome.status is Status.failed
-    assert outcome.reason == "alembic is not in the project's environment (its dev dependencies)"
-    # A stand-in alembic that records each call, and finds the models ahead of the migrations.
-    alembic = tmp_path / ".venv" / "bin" / "alembic"
-    alembic.parent.mkdir(parents=True)
-    calls = tmp_path / "calls"
-    alembic.write_text(
-        f'#!/bin/sh\necho "$* $DATABASE_URL" >> {calls}\n[ "$1" = check ] && exit 3\nexit 0\n'
+    assert (outcome.status, outcome.reason) == (
+        Status.failed,
+        "the project has no environment (.venv): uv sync did not run",
     )
-    alembic.chmod(0o755)
+    _stand_in(tmp_path, "python", "exit 0\n")
+    outcome = smoke_checks.check_alembic(ctx)
+    assert outcome.reason == "alembic is not in the project's environment (its dev dependencies)"
+    # A stand-in alembic that records each call and exits with the code in the file named
+    # after its command.
+    calls = tmp_path / "calls"
+    _stand_in(
+        tmp_path, "alembic", f'echo "$* $DATABASE_URL" >> {calls}\nexit $(cat {tmp_path}/$1)\n'
+    )
+    database = f"sqlite:///{tmp_path / 'alembic.sqlite3'}"
+    (tmp_path / "upgrade").write_text("0")
+    (tmp_path / "check").write_text("3")  # the models are ahead of the migrations
     outcome = smoke_checks.check_alembic(ctx)
     assert (outcome.status, outcome.reason) == (Status.failed, "alembic check exited 3")
-    database = f"sqlite:///{tmp_path / 'alembic.sqlite3'}"
     assert calls.read_text().splitlines() == [f"upgrade head {database}", f"check {database}"]
+    # A failed upgrade is reported as such, and nothing is checked after it.
+    calls.unlink()
+    (tmp_path / "upgrade").write_text("2")
+    outcome = smoke_checks.check_alembic(ctx)
+    assert (outcome.status, outcome.reason) == (Status.failed, "alembic upgrade head exited 2")
+    assert calls.read_text().splitlines() == [f"upgrade head {database}"]
+    (tmp_path / "upgrade").write_text("0")
+    (tmp_path / "check").write_text("0")
+    assert smoke_checks.check_alembic(ctx).status is Status.passed
+
+
+def test_the_deploy_check_runs_production_settings_with_their_variables(tmp_path: Path) -> None:
+    (tmp_path / "manage.py").write_text("")
+    seen = tmp_path / "seen"
+    _stand_in(
+        tmp_path,
+        "python",
+        f'echo "$* $DJANGO_SETTINGS_MODULE $ALLOWED_HOSTS $DATABASE_URL" > {seen}\nexit 1\n',
+    )
+    ctx = replace(_context(tmp_path), env={**tools.clean_env(), "ALLOWED_HOSTS": "outer"})
+    outcome = smoke_checks.check_django_deploy(ctx)
+    assert (outcome.status, outcome.reason) == (Status.failed, "manage.py check --deploy exited 1")
+    # The check's own values win over the environment it was given.
+    assert seen.read_text().split() == [
+        *("manage.py", "check", "--deploy", "--fail-level", "WARNING"),
+        "shop.settings.production",
+        "example.com",
+        f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    ]

@@ -73,9 +73,15 @@ def _venv_command(
     """Run one of the project's own tools; `env` adds to (or overrides) the checks' own."""
     executable = ctx.venv_tool(tool)
     if not executable.is_file():
-        return Outcome.fail(f"{tool} is not in the project's environment (its dev dependencies)")
+        return _not_installed(ctx, tool)
     ran = run([executable, *args], cwd=ctx.project, env={**ctx.env, **(env or {})}, timeout=timeout)
     return _outcome(ran, label or f"{tool} {' '.join(args)}".strip())
+
+
+def _not_installed(ctx: Context, tool: str) -> Outcome:
+    if not ctx.venv_tool("python").is_file():
+        return Outcome.fail("the project has no environment (.venv): uv sync did not run")
+    return Outcome.fail(f"{tool} is not in the project's environment (its dev dependencies)")
 
 
 # --- checks that apply to skeletons too -------------------------------------------------
@@ -187,6 +193,8 @@ def check_django_migrations(ctx: Context) -> Outcome:
 def check_alembic(ctx: Context) -> Outcome:
     if not (ctx.project / "alembic.ini").is_file():
         return Outcome.fail("no alembic.ini")
+    if not ctx.venv_tool("alembic").is_file():  # before making a database for nothing
+        return _not_installed(ctx, "alembic")
 
     def upgrade_and_check(url: str) -> Outcome:
         for args in (("upgrade", "head"), ("check",)):
