@@ -856,10 +856,7 @@ def test_the_browser_check_names_what_is_missing(monkeypatch: pytest.MonkeyPatch
 
 def test_a_fastapi_suite_runs_with_its_schema_fuzz_test(tmp_path: Path) -> None:
     # A stand-in pytest that records the arguments it was given.
-    pytest_script = tmp_path / ".venv" / "bin" / "pytest"
-    pytest_script.parent.mkdir(parents=True)
-    pytest_script.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "args"}\n')
-    pytest_script.chmod(0o755)
+    _stand_in(tmp_path, "pytest", f'echo "$@" >> {tmp_path / "args"}\n')
     assert smoke_checks.check_pytest_sqlite(_context(tmp_path)).status is Status.passed
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_api_schema.py").write_text("")
