@@ -44,7 +44,7 @@ CATALOG: dict[Architecture, ArchitectureInfo] = {
             "uv run python manage.py migrate",
             "uv run python manage.py runserver 8001",
             "(cd api && uv run uvicorn api.main:app --reload --port 8002)",
-            "uv run pytest && (cd api && uv run pytest)",
+            "uv run scripts/run_tests.py",
         ),
     ),
 }
