@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import textwrap
 from dataclasses import replace
@@ -827,6 +828,29 @@ def test_the_hybrid_checks_its_api_service_like_a_project() -> None:
         assert name in hybrid
         assert f"api-{name}" in hybrid
         assert f"api-{name}" in smoke_checks.CHECKS
+
+
+def test_the_test_runner_check_runs_the_script_with_uv_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = _context(tmp_path)
+    assert smoke_checks.check_test_runner(ctx).reason == "no scripts/run_tests.py"
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "run_tests.py").write_text("")
+    # A stand-in uv that records its arguments and the PATH the script would search.
+    uv = tmp_path / "tools" / "uv"
+    uv.parent.mkdir()
+    uv.write_text(f'#!/bin/sh\necho "$* $PATH" > {tmp_path / "call"}\nexit 1\n')
+    uv.chmod(0o755)
+    monkeypatch.setattr(smoke_checks, "find_tool", lambda tool: uv)
+    outcome = smoke_checks.check_test_runner(ctx)
+    assert (outcome.status, outcome.reason) == (
+        Status.failed,
+        "uv run scripts/run_tests.py exited 1",
+    )
+    *args, path = (tmp_path / "call").read_text().split()
+    assert args == ["run", "--locked", "scripts/run_tests.py"]
+    assert path.split(os.pathsep)[0] == str(uv.parent)
 
 
 def test_every_secret_key_the_env_example_names_gets_a_fresh_value(tmp_path: Path) -> None:

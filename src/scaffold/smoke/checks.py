@@ -7,6 +7,7 @@ missing (no Dockerfile, no workflow, no uv.lock) fails that check; it does not s
 
 from __future__ import annotations
 
+import os
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping
@@ -173,6 +174,20 @@ def check_pytest_postgres(ctx: Context) -> Outcome:
             env={"DATABASE_URL": url},
             label="pytest on PostgreSQL",
         )
+
+
+def check_test_runner(ctx: Context) -> Outcome:
+    """The hybrid's one command for both suites, run as its README gives it."""
+    if not (ctx.project / "scripts" / "run_tests.py").is_file():
+        return Outcome.fail("no scripts/run_tests.py")
+    try:
+        uv = find_tool("uv")
+    except ToolMissing as exc:
+        return Outcome.fail(str(exc))
+    # The script starts each suite with the `uv` it finds on PATH.
+    env = {**ctx.env, "PATH": os.pathsep.join([str(uv.parent), ctx.env.get("PATH", "")])}
+    ran = run([uv, "run", "--locked", "scripts/run_tests.py"], cwd=ctx.project, env=env)
+    return _outcome(ran, "uv run scripts/run_tests.py")
 
 
 def _no_postgres(server: Server) -> Outcome:
@@ -444,6 +459,7 @@ CHECKS: dict[str, Check] = {
             in_subproject("api", check_pytest_postgres),
             needs=_API_INSTALLED,
         ),
+        Check("test-runner", check_test_runner, needs=(*_INSTALLED, *_API_INSTALLED)),
     )
 }
 
@@ -480,6 +496,7 @@ PLANS: dict[Architecture, tuple[str, ...]] = {
         *SKELETON_CHECKS,
         *_PYTHON_CHECKS,
         *(f"api-{name}" for name in _PYTHON_CHECKS),
+        "test-runner",
         "django-migrations",
         "django-deploy",
         *_CONTAINER_CHECKS,
