@@ -129,6 +129,13 @@ def results_markdown(figures: dict[str, Any], version: str) -> str:
                 f"| {architecture}: new → install → tests green | {steps['total']:.1f} s "
                 f"| {detail} | — | < {first['goal_s']:.0f} s |"
             )
+    if "hybrid" in first:
+        lines += [
+            "",
+            "New → green is what a new user types: `scaffold new`, `uv sync`, then the "
+            "project's tests (`uv run pytest`; for the hybrid, `uv sync` in `api/` too and "
+            "`uv run scripts/run_tests.py`, which runs its two suites side by side).",
+        ]
     lines += ["", "## Generated services", ""]
     for architecture in services["services"]:
         result = services["services"][architecture]
