@@ -110,7 +110,7 @@ def test_a_failing_suite_fails_the_run_and_is_named(hybrid: Path, tmp_path: Path
     assert done.returncode == 1
     assert done.stdout.splitlines()[-2:] == [
         "passed: Django, the schema contract and the cross-service tests (uv run pytest)",
-        "FAILED (pytest exited 1): The API's tests (cd api && uv run pytest)",
+        "FAILED (exited 1): The API's tests (cd api && uv run pytest)",
     ]
     assert f"end {hybrid}" in done.stdout  # the other suite still ran to its end
 

@@ -106,7 +106,7 @@ def run(selected: list[Suite], uv: str, *, color: bool) -> int:
     print()
     for each in running:
         code = each.process.returncode
-        verdict = "passed" if code == 0 else f"FAILED (pytest exited {code})"
+        verdict = "passed" if code == 0 else f"FAILED (exited {code})"
         print(f"{verdict}: {each.suite.title} ({each.suite.command})")
     return 1 if any(each.process.returncode != 0 for each in running) else 0
 
