@@ -5,18 +5,19 @@
 
 Each architecture is generated once beforehand and installed, so that uv's cache holds
 every package; then a fresh project is timed through what a new user types:
-`scaffold new NAME -a ARCH --yes`, `uv sync --locked` and `uv run pytest` (for the
-hybrid, `uv sync` in the root and in `api/`, then `uv run scripts/run_tests.py`, which
-runs the two suites side by side as its README says). Bytecode is written as on a
-developer's machine (PYTHONDONTWRITEBYTECODE is unset), so the first test run pays for
-compiling what it imports, as a user's first run does. A first run is a single event
-whose time drifts by a second or two on this shared machine, so each architecture gets
-`--runs` fresh projects (3 by default), made in rounds that take the architectures in
-turn, and the run with the median total is reported (of an even number, the slower of
-the middle two), beside every run's total. `uv run pytest` is the suite a
-new user runs: for the FastAPI suites that leaves out the schema fuzz test, which runs
-with `--fuzz` (the generated CI always passes it). The baseline is `python -c pass` in
-the same run. Goal: green in under 12 s per architecture.
+`scaffold new NAME -a ARCH --yes`, `uv sync --locked` (which `uv run` would do anyway;
+timed apart to show the install) and `uv run pytest`; for the hybrid,
+`uv run scripts/run_tests.py`, which runs its two suites side by side as its README
+says, each with `uv run` in its folder (so `api/` is installed there, as for a user).
+Bytecode is written as on a developer's machine (PYTHONDONTWRITEBYTECODE is unset), so
+the first test run pays for compiling what it imports, as a user's first run does. A
+first run is a single event whose time drifts by a second or two on this shared machine,
+so each architecture gets `--runs` fresh projects (3 by default), made in rounds that
+take the architectures in turn, and the run with the median total is reported (of an
+even number, the slower of the middle two), beside every run's total. `uv run pytest` is
+the suite a new user runs: for the FastAPI suites that leaves out the schema fuzz test,
+which runs with `--fuzz` (the generated CI always passes it). The baseline is
+`python -c pass` in the same run. Goal: green in under 12 s per architecture.
 """
 
 from __future__ import annotations
@@ -57,10 +58,8 @@ def first_run(architecture: str, name: str, root: Path, env: dict[str, str]) -> 
     steps = {"new": timed([str(BIN / "scaffold"), "new", name, "-a", architecture, "--yes"],
                           root, env)}  # fmt: skip
     steps["install"] = timed([uv, "sync", "--locked"], project, env)
-    if (project / "api" / "pyproject.toml").exists():
-        steps["install"] += timed([uv, "sync", "--locked"], project / "api", env)
     runner = project / "scripts" / "run_tests.py"
-    if runner.exists():  # the hybrid's one command for its two suites
+    if runner.exists():  # the hybrid's one command for its two suites; it installs api/
         steps["test"] = timed([uv, "run", "--locked", str(runner.relative_to(project))],
                               project, env)  # fmt: skip
     else:

@@ -133,8 +133,8 @@ def results_markdown(figures: dict[str, Any], version: str) -> str:
         lines += [
             "",
             "New → green is what a new user types: `scaffold new`, `uv sync`, then the "
-            "project's tests (`uv run pytest`; for the hybrid, `uv sync` in `api/` too and "
-            "`uv run scripts/run_tests.py`, which runs its two suites side by side).",
+            "project's tests (`uv run pytest`; for the hybrid `uv run scripts/run_tests.py`, "
+            "which installs `api/` and runs the two suites side by side).",
         ]
     lines += ["", "## Generated services", ""]
     for architecture in services["services"]:
