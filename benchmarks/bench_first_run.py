@@ -50,6 +50,13 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
+def remove(project: Path) -> None:
+    """Delete a timed project and wait for the disk: its thousands of files must not be
+    written back while the next project installs."""
+    shutil.rmtree(project)
+    os.sync()
+
+
 def first_run(architecture: str, name: str, root: Path, env: dict[str, str]) -> dict[str, float]:
     uv = str(find_tool("uv"))
     # The hybrid's runner starts each suite with the uv it finds on PATH.
@@ -100,7 +107,7 @@ def main() -> None:
         rows = [("python -c pass", baseline, "(baseline)")]
         for architecture in architectures:
             first_run(architecture, f"warm-{architecture}", root, env)  # fills uv's cache
-            shutil.rmtree(root / f"warm-{architecture}")
+            remove(root / f"warm-{architecture}")
         runs: dict[str, list[dict[str, float]]] = {
             architecture: [] for architecture in architectures
         }
@@ -109,7 +116,7 @@ def main() -> None:
             for architecture in architectures:
                 name = f"new-{architecture}-{number}"
                 runs[architecture].append(first_run(architecture, name, root, env))
-                shutil.rmtree(root / name)
+                remove(root / name)
         totals = {name: [run["total"] for run in done] for name, done in runs.items()}
         figures["runs_total_s"] = totals
         for architecture in architectures:
