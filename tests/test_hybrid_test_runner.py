@@ -7,6 +7,7 @@ behaviour in a second each; `scaffold smoke` runs it for real on a generated hyb
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -22,8 +23,10 @@ from tests.conftest import TEMPLATES
 STAND_IN_UV = """#!/bin/sh
 echo "$PWD|$*|${VIRTUAL_ENV:-unset}|$$" >> "$UV_CALLS"
 echo "start $PWD"
-sleep "${UV_SLEEP:-0.2}" &
+# Interrupted, it cleans up for a moment first, as pytest drops its test database.
+trap 'echo "interrupted $PWD"; kill $! 2>/dev/null; sleep 0.5; echo "cleaned up $PWD"; exit 2' INT
 trap 'kill $! 2>/dev/null; exit 143' TERM
+sleep "${UV_SLEEP:-0.2}" &
 wait $!
 echo "end $PWD"
 exit "$(cat .exit 2>/dev/null || echo 0)"
@@ -137,15 +140,17 @@ def test_without_uv_it_says_what_to_install(hybrid: Path, tmp_path: Path) -> Non
     assert "uv is not on PATH" in done.stderr
 
 
-def test_an_interrupt_stops_both_suites(hybrid: Path, tmp_path: Path) -> None:
-    env = runner_env(tmp_path, UV_SLEEP="30")
+def start_and_wait_for_both(
+    hybrid: Path, tmp_path: Path
+) -> tuple[subprocess.Popen[str], list[int]]:
     process = subprocess.Popen(
         [sys.executable, "scripts/run_tests.py"],
         cwd=hybrid,
-        env=env,
+        env=runner_env(tmp_path, UV_SLEEP="30"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # a process group of its own, as in a terminal
     )
     calls_file = tmp_path / "calls"
     deadline = time.monotonic() + 20
@@ -153,12 +158,55 @@ def test_an_interrupt_stops_both_suites(hybrid: Path, tmp_path: Path) -> None:
         not calls_file.exists() or len(calls_file.read_text().splitlines()) < 2
     ):
         time.sleep(0.05)
+    time.sleep(0.2)  # both have set their traps
     pids = [int(line.rsplit("|", 1)[1]) for line in calls_file.read_text().splitlines()]
     assert len(pids) == 2
-    process.send_signal(signal.SIGINT)
-    _out, err = process.communicate(timeout=20)
-    assert process.returncode == 130
-    assert "Interrupted: both suites stopped." in err
+    return process, pids
+
+
+def assert_gone(pids: list[int]) -> None:
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_an_interrupt_lets_both_suites_clean_up_and_shows_their_output(
+    hybrid: Path, tmp_path: Path
+) -> None:
+    process, pids = start_and_wait_for_both(hybrid, tmp_path)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the terminal's whole foreground group
+    time.sleep(0.1)
+    process.send_signal(signal.SIGINT)  # `uv run` passes a Ctrl-C on too: a repeat
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 130
+    assert "Interrupted: both suites stopped." in err
+    for folder in (hybrid, hybrid / "api"):
+        # Each suite got one interrupt, finished its clean-up, and its output is shown.
+        assert f"start {folder}\ninterrupted {folder}\ncleaned up {folder}\n" in out
+        assert out.count(f"interrupted {folder}\n") == 1
+    assert_gone(pids)
+
+
+def test_sigterm_stops_both_suites_too(hybrid: Path, tmp_path: Path) -> None:
+    process, pids = start_and_wait_for_both(hybrid, tmp_path)
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=20)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert "Interrupted: both suites stopped." in err
+    assert_gone(pids)
+
+
+def test_on_a_terminal_the_suites_get_colours_and_its_width(
+    hybrid: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = importlib.util.spec_from_file_location("run_tests", hybrid / "scripts" / "run_tests.py")
+    assert spec is not None
+    assert spec.loader is not None
+    runner = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "run_tests", runner)
+    spec.loader.exec_module(runner)
+    monkeypatch.delenv("PY_COLORS", raising=False)
+    monkeypatch.setenv("COLUMNS", "161")
+    assert "PY_COLORS" not in runner.suite_env(color=False)
+    on_terminal = runner.suite_env(color=True)
+    assert (on_terminal["PY_COLORS"], on_terminal["COLUMNS"]) == ("1", "161")

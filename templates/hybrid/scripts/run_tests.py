@@ -14,15 +14,19 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
+# How long an interrupted suite gets to stop and drop its test database.
+STOP_GRACE_S = 30
 
 
 @dataclass(frozen=True)
@@ -37,21 +41,36 @@ class Suite:
         return " ".join([f"{where}uv run pytest", *self.pytest_args])
 
 
+class Stopped(Exception):
+    """The run was asked to stop (Ctrl-C or SIGTERM); `code` is the exit code to give."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _stop_on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise Stopped(128 + signum)
+
+
 class Running:
     """One suite's pytest, its output kept in a file until it finishes."""
 
-    def __init__(
-        self, suite: Suite, output: IO[bytes], uv: str, env: dict[str, str], *, color: bool
-    ) -> None:
+    def __init__(self, suite: Suite, output: IO[bytes], uv: str, env: dict[str, str]) -> None:
         self.suite = suite
         self.output = output
-        # pytest writes to a file here, so it would drop its colours unless asked.
-        argv = [uv, "run", "pytest", *suite.pytest_args, *(["--color=yes"] if color else [])]
         self.started = time.perf_counter()
         self.seconds = 0.0
-        # The arguments are fixed above; nothing in them comes from outside.
+        # The arguments are fixed here; nothing in them comes from outside. A session of
+        # its own keeps a terminal's Ctrl-C from reaching the suite directly: the runner
+        # passes on exactly one interrupt (a second one would cut pytest's clean-up short).
         self.process = subprocess.Popen(  # noqa: S603
-            argv, cwd=suite.folder, env=env, stdout=self.output, stderr=subprocess.STDOUT
+            [uv, "run", "pytest", *suite.pytest_args],
+            cwd=suite.folder,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def finished(self) -> bool:
@@ -66,13 +85,18 @@ class Running:
         sys.stdout.buffer.write(self.output.read())
         sys.stdout.buffer.flush()
 
-    def stop(self) -> None:
+    def interrupt(self) -> None:
+        """As Ctrl-C would: pytest stops, runs its teardown (dropping its test database)."""
         if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+            self.process.send_signal(signal.SIGINT)
+
+    def wait_or_kill(self) -> None:
+        try:
+            self.process.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.finished()
 
 
 def suites(*, fuzz: bool) -> list[Suite]:
@@ -82,27 +106,47 @@ def suites(*, fuzz: bool) -> list[Suite]:
     ]
 
 
-def run(selected: list[Suite], uv: str, *, color: bool) -> int:
+def suite_env(*, color: bool) -> dict[str, str]:
     env = dict(os.environ)
     # `uv run` points VIRTUAL_ENV at the root's environment; api/ has its own.
     env.pop("VIRTUAL_ENV", None)
+    if color:
+        # pytest writes to a file here: ask for the colours and the width a terminal gets.
+        env.setdefault("PY_COLORS", "1")
+        env.setdefault("COLUMNS", str(shutil.get_terminal_size().columns))
+    return env
+
+
+def run(selected: list[Suite], uv: str, *, color: bool) -> int:
+    env = suite_env(color=color)
+    previous = signal.signal(signal.SIGTERM, _stop_on_signal)
     with contextlib.ExitStack() as files:
-        running = [
-            Running(suite, files.enter_context(tempfile.TemporaryFile()), uv, env, color=color)
-            for suite in selected
-        ]
-        waiting = list(running)
+        running: list[Running] = []
         try:
+            for suite in selected:
+                running.append(
+                    Running(suite, files.enter_context(tempfile.TemporaryFile()), uv, env)
+                )
+            waiting = list(running)
             while waiting:
                 for each in [each for each in waiting if each.finished()]:
                     each.show()
                     waiting.remove(each)
                 time.sleep(0.05)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Stopped) as stop:
+            # `uv run` passes a Ctrl-C on to this script as well: ignore the repeats
+            # while the suites clean up.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             for each in running:
-                each.stop()
+                each.interrupt()
+            for each in running:
+                each.wait_or_kill()
+                each.show()
             print("\nInterrupted: both suites stopped.", file=sys.stderr)
-            return 130
+            return stop.code if isinstance(stop, Stopped) else 130
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     print()
     for each in running:
         code = each.process.returncode
@@ -112,11 +156,25 @@ def run(selected: list[Suite], uv: str, *, color: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        epilog="Exit status: 0 both passed, 1 a suite failed, 2 bad arguments or no uv, "
+        "130 interrupted. For pytest's own options run a suite directly, e.g. "
+        "`uv run pytest -k notes` or `(cd api && uv run pytest -x)`.",
+    )
     parser.add_argument(
         "--fuzz", action="store_true", help="also run the API's schema fuzz test, as CI does"
     )
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        parser.print_usage(sys.stderr)
+        print(
+            f"run_tests.py: unrecognized arguments: {' '.join(unknown)}. It takes no pytest "
+            "options: run a suite directly for those, e.g. `uv run pytest -k notes` or "
+            "`(cd api && uv run pytest -k notes)`.",
+            file=sys.stderr,
+        )
+        return 2
     uv = shutil.which("uv")
     if uv is None:
         print(
@@ -124,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    return run(suites(fuzz=args.fuzz), uv, color=sys.stdout.isatty())
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return run(suites(fuzz=args.fuzz), uv, color=color)
 
 
 if __name__ == "__main__":
