@@ -26,7 +26,7 @@ echo "start $PWD"
 # Interrupted, it cleans up for a moment first, as pytest drops its test database.
 trap 'echo "interrupted $PWD"; kill $! 2>/dev/null; sleep 0.5; echo "cleaned up $PWD"; exit 2' INT
 trap 'kill $! 2>/dev/null; exit 143' TERM
-sleep "${UV_SLEEP:-0.2}" &
+sleep "$(cat .sleep 2>/dev/null || echo "${UV_SLEEP:-0.2}")" &
 wait $!
 echo "end $PWD"
 exit "$(cat .exit 2>/dev/null || echo 0)"
@@ -83,6 +83,7 @@ def calls(tmp_path: Path) -> dict[str, tuple[str, str]]:
 def _passing(hybrid: Path) -> None:
     for folder in (hybrid, hybrid / "api"):
         (folder / ".exit").unlink(missing_ok=True)
+        (folder / ".sleep").unlink(missing_ok=True)
 
 
 def test_both_suites_run_side_by_side_and_each_output_stays_whole(
@@ -210,3 +211,17 @@ def test_on_a_terminal_the_suites_get_colours_and_its_width(
     assert "PY_COLORS" not in runner.suite_env(color=False)
     on_terminal = runner.suite_env(color=True)
     assert (on_terminal["PY_COLORS"], on_terminal["COLUMNS"]) == ("1", "161")
+
+
+def test_a_suite_that_ended_before_the_interrupt_is_shown_once(
+    hybrid: Path, tmp_path: Path
+) -> None:
+    (hybrid / "api" / ".sleep").write_text("0.1")
+    process, _pids = start_and_wait_for_both(hybrid, tmp_path)
+    time.sleep(0.5)  # the API suite has ended and been shown
+    process.send_signal(signal.SIGINT)
+    out, _err = process.communicate(timeout=20)
+    assert process.returncode == 130
+    api = hybrid / "api"
+    assert out.count(f"start {api}\nend {api}\n") == 1
+    assert f"cleaned up {hybrid}\n" in out

@@ -122,12 +122,13 @@ def run(selected: list[Suite], uv: str, *, color: bool) -> int:
     previous = signal.signal(signal.SIGTERM, _stop_on_signal)
     with contextlib.ExitStack() as files:
         running: list[Running] = []
+        waiting: list[Running] = []  # started, output not shown yet
         try:
             for suite in selected:
                 running.append(
                     Running(suite, files.enter_context(tempfile.TemporaryFile()), uv, env)
                 )
-            waiting = list(running)
+                waiting.append(running[-1])
             while waiting:
                 for each in [each for each in waiting if each.finished()]:
                     each.show()
@@ -138,9 +139,9 @@ def run(selected: list[Suite], uv: str, *, color: bool) -> int:
             # while the suites clean up.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
-            for each in running:
+            for each in waiting:
                 each.interrupt()
-            for each in running:
+            for each in waiting:
                 each.wait_or_kill()
                 each.show()
             print("\nInterrupted: both suites stopped.", file=sys.stderr)
