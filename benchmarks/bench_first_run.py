@@ -36,7 +36,12 @@ from report import publish
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from scaffold.smoke.tools import clean_env, find_python, find_tool  # noqa: E402
+from scaffold.smoke.tools import (  # noqa: E402
+    clean_env,
+    find_python,
+    find_tool,
+    with_tool_on_path,
+)
 
 GOAL_S = 12.0
 BIN = Path(sys.executable).parent
@@ -59,8 +64,6 @@ def remove(project: Path) -> None:
 
 def first_run(architecture: str, name: str, root: Path, env: dict[str, str]) -> dict[str, float]:
     uv = str(find_tool("uv"))
-    # The hybrid's runner starts each suite with the uv it finds on PATH.
-    env = env | {"PATH": os.pathsep.join([str(Path(uv).parent), env.get("PATH", "")])}
     project = root / name
     steps = {"new": timed([str(BIN / "scaffold"), "new", name, "-a", architecture, "--yes"],
                           root, env)}  # fmt: skip
@@ -97,6 +100,8 @@ def main() -> None:
                              "GIT_COMMITTER_NAME": "bench",
                              "GIT_COMMITTER_EMAIL": "bench@example.com"}  # fmt: skip
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+        # The hybrid's runner starts each suite with the uv it finds on PATH.
+        env = with_tool_on_path(env, find_tool("uv"))
         # Keep the caller's uv cache: "warm" means the packages are already downloaded.
         env.setdefault("UV_CACHE_DIR", os.environ.get("UV_CACHE_DIR", ""))
         if not env["UV_CACHE_DIR"]:

@@ -7,7 +7,6 @@ missing (no Dockerfile, no workflow, no uv.lock) fails that check; it does not s
 
 from __future__ import annotations
 
-import os
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping
@@ -19,7 +18,7 @@ from scaffold.smoke import compose, dockerfile, leftovers
 from scaffold.smoke.postgres import Server, fresh_database
 from scaffold.smoke.report import Outcome
 from scaffold.smoke.report import Status as CheckStatus
-from scaffold.smoke.tools import Ran, ToolMissing, find_tool, run
+from scaffold.smoke.tools import Ran, ToolMissing, find_tool, run, with_tool_on_path
 
 Status = Callable[[str], None]
 
@@ -185,7 +184,7 @@ def check_test_runner(ctx: Context) -> Outcome:
     except ToolMissing as exc:
         return Outcome.fail(str(exc))
     # The script starts each suite with the `uv` it finds on PATH.
-    env = {**ctx.env, "PATH": os.pathsep.join([str(uv.parent), ctx.env.get("PATH", "")])}
+    env = with_tool_on_path(ctx.env, uv)
     ran = run([uv, "run", "--locked", "scripts/run_tests.py"], cwd=ctx.project, env=env)
     return _outcome(ran, "uv run scripts/run_tests.py")
 

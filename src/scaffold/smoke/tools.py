@@ -173,6 +173,11 @@ def clean_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def with_tool_on_path(env: Mapping[str, str], tool: Path) -> dict[str, str]:
+    """`env` with `tool`'s folder first on PATH, for programs that look the tool up there."""
+    return {**env, "PATH": os.pathsep.join([str(tool.parent), env.get("PATH", "")])}
+
+
 @dataclass(frozen=True)
 class Ran:
     returncode: int
