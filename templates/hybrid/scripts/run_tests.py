@@ -42,7 +42,8 @@ class Suite:
 
 
 class Stopped(Exception):
-    """The run was asked to stop (Ctrl-C or SIGTERM); `code` is the exit code to give."""
+    """The run was asked to stop (Ctrl-C or SIGTERM); `code` is the exit code to give
+    (128 + the signal's number: 130 for Ctrl-C, 143 for SIGTERM)."""
 
     def __init__(self, code: int) -> None:
         super().__init__(code)
@@ -119,7 +120,8 @@ def suite_env(*, color: bool) -> dict[str, str]:
 
 def run(selected: list[Suite], uv: str, *, color: bool) -> int:
     env = suite_env(color=color)
-    previous = signal.signal(signal.SIGTERM, _stop_on_signal)
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, _stop_on_signal) for signum in stop_signals}
     with contextlib.ExitStack() as files:
         running: list[Running] = []
         waiting: list[Running] = []  # started, output not shown yet
@@ -134,20 +136,21 @@ def run(selected: list[Suite], uv: str, *, color: bool) -> int:
                     each.show()
                     waiting.remove(each)
                 time.sleep(0.05)
-        except (KeyboardInterrupt, Stopped) as stop:
+        except Stopped as stop:
             # `uv run` passes a Ctrl-C on to this script as well: ignore the repeats
             # while the suites clean up.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            for signum in stop_signals:
+                signal.signal(signum, signal.SIG_IGN)
             for each in waiting:
                 each.interrupt()
             for each in waiting:
                 each.wait_or_kill()
                 each.show()
             print("\nInterrupted: both suites stopped.", file=sys.stderr)
-            return stop.code if isinstance(stop, Stopped) else 130
+            return stop.code
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
     print()
     for each in running:
         code = each.process.returncode
