@@ -840,7 +840,9 @@ def test_the_test_runner_check_runs_the_script_with_uv_on_path(
     # A stand-in uv that records its arguments and the PATH the script would search.
     uv = tmp_path / "tools" / "uv"
     uv.parent.mkdir()
-    uv.write_text(f'#!/bin/sh\necho "$* $PATH" > {tmp_path / "call"}\nexit 1\n')
+    uv.write_text(
+        f'#!/bin/sh\necho "$* $PATH ${{DATABASE_URL:-none}}" > {tmp_path / "call"}\nexit 1\n'
+    )
     uv.chmod(0o755)
     monkeypatch.setattr(smoke_checks, "find_tool", lambda tool: uv)
     outcome = smoke_checks.check_test_runner(ctx)
@@ -848,9 +850,18 @@ def test_the_test_runner_check_runs_the_script_with_uv_on_path(
         Status.failed,
         "uv run scripts/run_tests.py exited 1",
     )
-    *args, path = (tmp_path / "call").read_text().split()
+    *args, path, database = (tmp_path / "call").read_text().split()
     assert args == ["run", "--locked", "scripts/run_tests.py"]
     assert path.split(os.pathsep)[0] == str(uv.parent)
+    assert database == "none"
+
+    # With a server, both suites run on it from a database named `test`, the name on
+    # which their test databases once collided.
+    server = Server("postgresql://postgres@db.example:5432/postgres", "PostgreSQL at db")
+    outcome = smoke_checks.check_test_runner(_context(tmp_path, server))
+    assert outcome.reason == "uv run scripts/run_tests.py on PostgreSQL exited 1"
+    *_, database = (tmp_path / "call").read_text().split()
+    assert database == "postgresql://postgres@db.example:5432/test"
 
 
 def test_every_secret_key_the_env_example_names_gets_a_fresh_value(tmp_path: Path) -> None:

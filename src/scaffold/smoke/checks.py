@@ -15,7 +15,7 @@ from pathlib import Path
 
 from scaffold.choices import Architecture
 from scaffold.smoke import compose, dockerfile, leftovers
-from scaffold.smoke.postgres import Server, fresh_database
+from scaffold.smoke.postgres import Server, fresh_database, with_database
 from scaffold.smoke.report import Outcome
 from scaffold.smoke.report import Status as CheckStatus
 from scaffold.smoke.tools import Ran, ToolMissing, find_tool, run, with_tool_on_path
@@ -185,8 +185,14 @@ def check_test_runner(ctx: Context) -> Outcome:
         return Outcome.fail(str(exc))
     # The script starts each suite with the `uv` it finds on PATH.
     env = with_tool_on_path(ctx.env, uv)
+    what = "uv run scripts/run_tests.py"
+    if ctx.postgres.url is not None:
+        # Both suites on one server at once, each making its test database from this
+        # name. `test` is the name on which they once chose the same one (`test_test`).
+        env["DATABASE_URL"] = with_database(ctx.postgres.url, "test")
+        what += " on PostgreSQL"
     ran = run([uv, "run", "--locked", "scripts/run_tests.py"], cwd=ctx.project, env=env)
-    return _outcome(ran, "uv run scripts/run_tests.py")
+    return _outcome(ran, what)
 
 
 def _no_postgres(server: Server) -> Outcome:
