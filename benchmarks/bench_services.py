@@ -681,13 +681,25 @@ def bench(architecture: str, root: Path, args: argparse.Namespace) -> dict[str, 
                 )
                 for mine, bare in zip(loads, service.bare_loads, strict=True)
             }
+    command = " ".join([Path(service.generated.argv[0]).name, *service.generated.argv[1:]])
     return {
         "database": "postgresql" if server.url else "sqlite",
         "server": Path(service.generated.argv[0]).name,
-        "command": " ".join([Path(service.generated.argv[0]).name, *service.generated.argv[1:]]),
+        "command": command + config_file_settings(service.generated),
         "password_hash_ms": service.hash_cost_ms,
         "endpoints": figures,
     }  # fmt: skip
+
+
+def config_file_settings(server: Server) -> str:
+    """What gunicorn reads from the project's gunicorn.conf.py, which the command omits."""
+    if not (server.cwd / "gunicorn.conf.py").is_file():
+        return ""
+    code = "import runpy; s = runpy.run_path('gunicorn.conf.py'); print(s['worker_class'])"
+    code += "; print(s['threads'])"
+    python = Path(server.argv[0]).parent / "python"
+    worker, threads = sh([python, "-c", code], server.cwd, server.env).split()
+    return f" (gunicorn.conf.py: {worker} worker, {threads} threads)"
 
 
 def markdown(report: dict[str, dict[str, object]]) -> list[str]:
