@@ -9,7 +9,7 @@ import os
 
 def _threads() -> int:
     value = os.environ.get("GUNICORN_THREADS", "").strip() or "4"
-    if not value.isdigit() or int(value) < 1:
+    if not value.isdecimal() or int(value) < 1:
         raise SystemExit(f"GUNICORN_THREADS must be a whole number of 1 or more, not {value!r}")
     return int(value)
 

@@ -18,7 +18,7 @@ def test_threaded_workers_of_four_unless_the_environment_says(
     assert runpy.run_path(CONFIG)["threads"] == 8
 
 
-@pytest.mark.parametrize("value", ["0", "four", "-2", "2.5"])
+@pytest.mark.parametrize("value", ["0", "four", "-2", "2.5", "²"])
 def test_a_bad_thread_count_stops_start_up_and_says_which_variable(
     monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
