@@ -14,6 +14,9 @@ def test_threaded_workers_of_four_unless_the_environment_says(
     monkeypatch.delenv("GUNICORN_THREADS", raising=False)
     settings = runpy.run_path(CONFIG)
     assert (settings["worker_class"], settings["threads"]) == ("gthread", 4)
+    # compose passes an empty value when the variable is not set.
+    monkeypatch.setenv("GUNICORN_THREADS", "")
+    assert runpy.run_path(CONFIG)["threads"] == 4
     monkeypatch.setenv("GUNICORN_THREADS", "8")
     assert runpy.run_path(CONFIG)["threads"] == 8
 
