@@ -11,7 +11,10 @@ from scaffold.template_history import (
     HistoryError,
     build_bundle,
     find_releases,
+    find_versions,
     is_final_version,
+    snapshot_tree,
+    snapshot_version,
 )
 from tests.conftest import git
 
@@ -62,14 +65,64 @@ def test_a_release_is_a_commit_that_sets_a_new_final_version(source: Path) -> No
     assert subjects == ["release 0.1.0", "release 0.2.0"]
 
 
+def tree_of(repo: Path, commit: str) -> str:
+    return git(repo, "rev-parse", f"{commit}:templates").strip()[:12]
+
+
+def test_development_commits_between_releases_are_snapshots_named_by_their_tree(
+    source: Path,
+) -> None:
+    versions = find_versions(source)
+    dev = git(source, "rev-list", "--reverse", "HEAD").split()[1]  # "templates begin"
+    assert [v.version for v in versions] == [
+        f"0.1.0.dev2+t{tree_of(source, dev)}",  # the second commit of a history with no release
+        "0.1.0",
+        "0.2.0",
+    ]
+    assert snapshot_tree(versions[0].version) == tree_of(source, dev)
+    assert versions[0].source_commit == git(source, "rev-parse", dev).strip()
+
+
+def test_a_snapshot_counts_the_commits_since_the_last_release(source: Path) -> None:
+    commit(source, "0.3.0.dev0", "q: 4\n", "start 0.3.0: templates unchanged")
+    first = commit(source, "0.3.0.dev0", "q: 5\n", "a template change")
+    git(source, "commit", "--quiet", "--allow-empty", "-m", "no template change")
+    second = commit(source, "0.3.0.dev0", "q: 6\n", "another template change")
+    snapshots = [v.version for v in find_versions(source) if not v.is_release]
+    assert snapshots[1:] == [
+        f"0.3.0.dev2+t{tree_of(source, first)}",
+        f"0.3.0.dev4+t{tree_of(source, second)}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source_version", "expected"),
+    [
+        ("0.3.0.dev0", "0.3.0.dev7+tabcdef012345"),
+        ("1.0.dev3", "1.0.dev7+tabcdef012345"),
+        ("1.0rc1", None),  # not a form that sorts right: no snapshot
+        ("1.0", None),
+    ],
+)
+def test_snapshot_versions(source_version: str, expected: str | None) -> None:
+    assert snapshot_version(source_version, 7, "abcdef0123456789") == expected
+
+
+def test_a_snapshot_that_would_sort_before_the_last_release_is_left_out(source: Path) -> None:
+    commit(source, "0.2.0.dev1", "q: 9\n", "a dev version below the released 0.2.0")
+    assert [v.version for v in find_versions(source)][-1] == "0.2.0"
+
+
 def test_the_bundle_holds_each_release_as_it_stood(source: Path, tmp_path: Path) -> None:
     bundle = tmp_path / "t.bundle"
-    assert build_bundle(source, bundle) == ["v0.1.0", "v0.2.0"]
+    tags = build_bundle(source, bundle)
+    assert tags[1:] == ["v0.1.0", "v0.2.0"]
     assert show(bundle, tmp_path, "v0.1.0", "copier.yml") == "q: 2\n"
     assert show(bundle, tmp_path, "v0.2.0", "copier.yml") == "q: 4\n"
+    assert show(bundle, tmp_path, tags[0], "copier.yml") == "q: 1\n"
     clone = tmp_path / "clone-v0.1.0"
     assert git(clone, "describe", "--tags", "v0.2.0").strip() == "v0.2.0"
-    assert git(clone, "rev-list", "--count", "v0.2.0").strip() == "2"  # one commit a release
+    assert git(clone, "rev-list", "--count", "v0.2.0").strip() == "3"  # one commit a version
 
 
 def test_the_same_history_gives_the_same_commits(source: Path, tmp_path: Path) -> None:
@@ -83,31 +136,44 @@ def test_the_same_history_gives_the_same_commits(source: Path, tmp_path: Path) -
     assert heads(first) == heads(second)
 
 
-def test_an_unreleased_working_tree_version_is_added_on_top(source: Path, tmp_path: Path) -> None:
+def test_uncommitted_templates_are_one_more_snapshot_on_top(source: Path, tmp_path: Path) -> None:
     (source / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0.3.0.dev0"\n')
     (source / "templates" / "copier.yml").write_text("q: working tree\n")
     (source / "templates" / "new.txt.jinja").write_text("untracked but not ignored\n")
     bundle = tmp_path / "t.bundle"
     tags = build_bundle(source, bundle, include_working_tree=True)
-    assert tags == ["v0.1.0", "v0.2.0", "v0.3.0.dev0"]
-    assert show(bundle, tmp_path, "v0.3.0.dev0", "copier.yml") == "q: working tree\n"
-    assert show(bundle, tmp_path, "v0.3.0.dev0", "new.txt.jinja") == "untracked but not ignored\n"
+    top = tags[-1]
+    assert tags[-2] == "v0.2.0"
+    assert top.startswith("v0.3.0.dev1+t")  # one past HEAD, the 0.2.0 release
+    assert show(bundle, tmp_path, top, "copier.yml") == "q: working tree\n"
+    assert show(bundle, tmp_path, top, "new.txt.jinja") == "untracked but not ignored\n"
     assert git(source, "status", "--porcelain")  # the source checkout was not touched
-    assert "v0.3.0.dev0" not in git(source, "tag")
+    assert git(source, "tag") == ""
+
+    # Committed as they are, the same templates get the same name: nothing is orphaned.
+    git(source, "add", "-A")
+    git(source, "commit", "--quiet", "-m", "commit the working tree")
+    assert [v.tag for v in find_versions(source)][-1] == top
+
+
+def test_a_working_tree_like_the_newest_version_adds_nothing(source: Path, tmp_path: Path) -> None:
+    (source / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0.3.0.dev0"\n')
+    tags = build_bundle(source, tmp_path / "t.bundle", include_working_tree=True)
+    assert tags[-1] == "v0.2.0"
 
 
 def test_a_released_working_tree_version_adds_nothing(source: Path, tmp_path: Path) -> None:
-    assert build_bundle(source, tmp_path / "t.bundle", include_working_tree=True) == [
-        "v0.1.0",
-        "v0.2.0",
-    ]
+    tags = build_bundle(source, tmp_path / "t.bundle", include_working_tree=True)
+    assert tags[1:] == ["v0.1.0", "v0.2.0"]
 
 
-def test_no_release_is_an_error_that_says_what_a_release_is(tmp_path: Path) -> None:
+def test_a_history_without_templates_is_an_error_that_says_what_a_release_is(
+    tmp_path: Path,
+) -> None:
     repo = tmp_path / "empty"
     repo.mkdir()
     git(repo, "init", "--quiet")
-    commit(repo, "0.1.0.dev0", "q: 1\n", "dev only")
+    commit(repo, "0.1.0", None, "no templates yet")
     with pytest.raises(HistoryError, match="a release is a commit that sets a final"):
         build_bundle(repo, tmp_path / "t.bundle")
 
