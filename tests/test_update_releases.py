@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scaffold.architectures import CATALOG
+from scaffold.choices import Architecture
 from scaffold.cli import app
 from scaffold.template_store import open_store
+from tests.conftest import git, tree_snapshot
 
 runner = CliRunner()
 
@@ -17,11 +18,11 @@ runner = CliRunner()
 @pytest.mark.slow
 def test_every_release_updates_to_the_current_one(workdir: Path) -> None:
     store = open_store()
-    older = store.versions[:-1]
+    older = [v for v in store.releases if v != store.latest]
     if not older:
         pytest.skip(f"only one template release so far ({store.latest}): nothing to update from")
     for version in older:
-        for architecture in (a for a, info in CATALOG.items() if info.complete):
+        for architecture in Architecture:
             name = f"{architecture.value}-{version}".replace(".", "-")
             made = runner.invoke(
                 app, ["new", name, "-a", architecture.value, "--yes", "--template-version", version]
@@ -31,3 +32,34 @@ def test_every_release_updates_to_the_current_one(workdir: Path) -> None:
             assert updated.exit_code == 0, f"{name}: {updated.output}"
             checked = runner.invoke(app, ["check", name])
             assert checked.exit_code == 0, checked.output
+
+
+def _first_release_with_a_skeleton_hybrid() -> str:
+    store = open_store()
+    if "0.1.0" not in store.releases:
+        pytest.skip("this history has no 0.1.0, whose hybrid template was a skeleton")
+    return "0.1.0"
+
+
+def test_growing_into_a_version_whose_hybrid_is_a_skeleton_is_refused(workdir: Path) -> None:
+    version = _first_release_with_a_skeleton_hybrid()
+    made = runner.invoke(
+        app, ["new", "shop", "-a", "django", "--yes", "--template-version", version]
+    )
+    assert made.exit_code == 0, made.output
+    before = tree_snapshot(workdir / "shop")
+    result = runner.invoke(app, ["update", "shop", "--to", version, "--architecture", "hybrid"])
+    assert result.exit_code == 2, result.output
+    assert f"growing into hybrid at template {version} would remove" in result.stderr
+    assert "manage.py" in result.stderr
+    assert "scaffold update --architecture hybrid" in result.stderr
+    assert tree_snapshot(workdir / "shop") == before
+    assert git(workdir / "shop", "status", "--porcelain") == ""
+
+
+def test_a_skeleton_version_gets_the_skeleton_next_steps(workdir: Path) -> None:
+    version = _first_release_with_a_skeleton_hybrid()
+    made = runner.invoke(app, ["new", "hy", "-a", "hybrid", "--yes", "--template-version", version])
+    assert made.exit_code == 0, made.output
+    assert "this template is still a skeleton" in made.stdout
+    assert "manage.py" not in made.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 
 from scaffold.choices import Architecture
 
@@ -14,6 +15,7 @@ class ArchitectureInfo:
     title: str
     complete: bool  # False while the template is a skeleton that later releases build out
     commands: tuple[str, ...]  # what to run in the new project, in order; {package_name}
+    entry_file: str  # a file only the full template renders (early versions were skeletons)
 
 
 CATALOG: dict[Architecture, ArchitectureInfo] = {
@@ -26,6 +28,7 @@ CATALOG: dict[Architecture, ArchitectureInfo] = {
             "uv run python manage.py runserver",
             "uv run pytest",
         ),
+        entry_file="manage.py",
     ),
     Architecture.fastapi: ArchitectureInfo(
         Architecture.fastapi,
@@ -35,6 +38,7 @@ CATALOG: dict[Architecture, ArchitectureInfo] = {
             "uv run uvicorn {package_name}.main:app --reload",
             "uv run pytest",
         ),
+        entry_file="{package_name}/main.py",
     ),
     Architecture.hybrid: ArchitectureInfo(
         Architecture.hybrid,
@@ -46,6 +50,7 @@ CATALOG: dict[Architecture, ArchitectureInfo] = {
             "(cd api && uv run uvicorn api.main:app --reload --port 8002)",
             "uv run scripts/run_tests.py",
         ),
+        entry_file="api/api/main.py",
     ),
 }
 
@@ -58,10 +63,17 @@ def menu_title(architecture: Architecture) -> str:
     return info.title if info.complete else f"{info.title} — {SKELETON_NOTE}"
 
 
-def next_steps(architecture: Architecture, path: str, package_name: str) -> list[str]:
+def rendered_in_full(architecture: Architecture, project: Path, package_name: str) -> bool:
+    """Whether a rendered project holds the whole template, not an early version's skeleton."""
+    return (project / CATALOG[architecture].entry_file.format(package_name=package_name)).is_file()
+
+
+def next_steps(
+    architecture: Architecture, path: str, package_name: str, *, in_full: bool
+) -> list[str]:
     info = CATALOG[architecture]
     steps = [f"cd {shlex.quote(path)}"]
-    if info.complete:
+    if in_full:
         steps.extend(command.format(package_name=package_name) for command in info.commands)
     else:
         steps.append(

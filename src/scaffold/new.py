@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.advisor import Answers, Recommendation, recommend
-from scaffold.architectures import menu_title, next_steps
+from scaffold.architectures import menu_title, next_steps, rendered_in_full
 from scaffold.choices import Architecture
 from scaffold.errors import InteractiveSessionRequired, UsageError
 from scaffold.git_tools import config_value, init_and_commit, inside_work_tree
 from scaffold.prompts import Prompter
 from scaffold.render import check_destination, nearest_existing, render, staged, write_env_file
 from scaffold.template_answers import check_known_keys, load_answers_file, slugify
-from scaffold.template_history import is_final_version
 from scaffold.template_store import open_store
 
 Status = Callable[[str], None]
@@ -137,10 +136,12 @@ def create_project(
     use_git = request.git and not inside_work_tree(nearest_existing(dest.absolute()))
     if request.git and not use_git:
         status(f"{dest} is inside a git repository: not creating another one")
-    if not is_final_version(version):
+    entry = store.entry(version)
+    if entry is not None and not entry.source_commit:
         status(
-            f"warning: template {version} is an unreleased development version; later "
-            "scaffold releases cannot update projects made from it"
+            f"warning: template {version} holds this checkout's uncommitted template changes; "
+            "scaffold can update a project made from it once exactly these templates are "
+            "committed on main"
         )
     status(f"Using the {architecture.value} template {version} for {dest}")
     with staged(dest) as project:
@@ -160,6 +161,8 @@ def create_project(
                 f"{', '.join(ignored)} does not apply to the {architecture.value} template",
                 hint=f"drop --data {ignored[0]}=… or choose an architecture that asks it",
             )
+        package_name = str(answers.get("package_name", ""))
+        in_full = rendered_in_full(architecture, project, package_name)
         write_env_file(project)
         if use_git:
             init_and_commit(
@@ -172,7 +175,7 @@ def create_project(
         path=dest.absolute(),
         architecture=architecture,
         template_version=version,
-        next_steps=next_steps(architecture, str(dest), str(answers.get("package_name", ""))),
+        next_steps=next_steps(architecture, str(dest), package_name, in_full=in_full),
         recommendation=advice,
         git_initialized=use_git,
     )

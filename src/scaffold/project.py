@@ -13,7 +13,6 @@ from packaging.version import InvalidVersion, Version
 
 from scaffold.choices import Architecture
 from scaffold.errors import UsageError
-from scaffold.template_store import TemplateStore
 
 ANSWERS_FILE = ".copier-answers.yml"
 
@@ -78,28 +77,6 @@ def load_project(path: Path) -> GeneratedProject:
             hint=f"restore it from git: git checkout -- {ANSWERS_FILE}",
         ) from exc
     return GeneratedProject(path=path.resolve(), answers=answers)
-
-
-def require_known_version(project: GeneratedProject, store: TemplateStore) -> None:
-    if project.version in store.versions:
-        return
-    if Version(project.version).is_prerelease or Version(project.version).is_devrelease:
-        raise UsageError(
-            f"{project.path.name} was generated from an unreleased development version of the "
-            f"templates ({project.version}), which no scaffold release holds",
-            hint="scaffold can only update projects generated from released templates; "
-            "generate a new project with a released scaffold and move your code over",
-        )
-    newer = Version(project.version) > Version(store.latest)
-    raise UsageError(
-        f"{project.path.name} is on template version {project.version}, which this scaffold "
-        f"({scaffold_version()}, templates up to {store.latest}) does not know",
-        hint=(
-            f"install a newer scaffold: pip install 'scaffold>={project.version}'"
-            if newer
-            else f"this scaffold knows: {', '.join(store.versions)}"
-        ),
-    )
 
 
 def git_dirty_paths(path: Path) -> list[str] | None:

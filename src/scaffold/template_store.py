@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -26,7 +27,13 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from scaffold.errors import TemplateStoreError, UsageError
-from scaffold.template_history import HistoryError, build_bundle
+from scaffold.template_history import (
+    HistoryError,
+    TemplateVersion,
+    build_bundle,
+    is_final_version,
+    snapshot_tree,
+)
 
 BUNDLE_SOURCE = "~/.scaffold/templates.bundle"
 """The template source every generated project records, `~` kept literally."""
@@ -41,10 +48,10 @@ def scaffold_home() -> Path:
 
 @dataclass(frozen=True)
 class TemplateStore:
-    """An installed bundle and the template versions it holds."""
+    """An installed bundle and the template versions it holds, oldest first."""
 
     bundle: Path
-    tags: tuple[str, ...]
+    entries: tuple[TemplateVersion, ...]  # oldest first
 
     @property
     def src_path(self) -> str:
@@ -52,14 +59,12 @@ class TemplateStore:
 
     @cached_property
     def versions(self) -> tuple[str, ...]:
-        """Released versions, oldest first (tags without the leading `v`)."""
-        parsed = []
-        for tag in self.tags:
-            try:
-                parsed.append((Version(tag.removeprefix("v")), tag.removeprefix("v")))
-            except InvalidVersion:
-                continue
-        return tuple(text for _, text in sorted(parsed))
+        """Every version (releases and development snapshots), oldest first."""
+        return tuple(e.version for e in self.entries if _sort_key(e.version)[0])
+
+    @property
+    def releases(self) -> tuple[str, ...]:
+        return tuple(v for v in self.versions if is_final_version(v))
 
     @property
     def latest(self) -> str:
@@ -69,6 +74,14 @@ class TemplateStore:
                 hint=f"delete {self.bundle.parent} and run scaffold again to reinstall it",
             )
         return self.versions[-1]
+
+    def entry(self, version: str) -> TemplateVersion | None:
+        return next((e for e in self.entries if e.version == version), None)
+
+    def with_tree(self, tree_prefix: str) -> TemplateVersion | None:
+        """The newest version whose templates are exactly the tree the prefix names."""
+        matches = [e for e in self.entries if e.tree.startswith(tree_prefix)]
+        return max(matches, key=lambda e: Version(e.version)) if matches else None
 
     @contextmanager
     def _clone(self) -> Iterator[Callable[..., str]]:
@@ -93,54 +106,60 @@ class TemplateStore:
             run("clone", "--quiet", "--bare", str(self.bundle), str(clone))
             yield run
 
+    def _cached(self, tag: str, name: str, read: Callable[[], str]) -> str:
+        """`read()` for a file of version `tag`, cached per template tree (trees never change)."""
+        entry = self.entry(tag.removeprefix("v"))
+        cached = self.bundle.parent / "cache" / f"{name}-{entry.tree}" if entry else None
+        if cached is not None and cached.is_file():
+            return cached.read_text(encoding="utf-8")
+        text = read()
+        if cached is not None:
+            cached.parent.mkdir(exist_ok=True)
+            partial = cached.with_name(cached.name + ".partial")
+            partial.write_text(text, encoding="utf-8")
+            partial.replace(cached)
+        return text
+
+    def read_file(self, tag: str, path: str) -> str | None:
+        """A file of the template root at `tag` (e.g. CHANGELOG.md), or None if it has none."""
+
+        def read() -> str:
+            with self._clone() as git:
+                listed = git("ls-tree", "--name-only", tag, "--", path).strip()
+                return "\0absent" if not listed else git("show", f"{tag}:{path}")
+
+        text = self._cached(tag, path.replace("/", "_"), read)
+        return None if text == "\0absent" else text
+
     def questions(self, tag: str) -> dict[str, dict[str, Any]]:
-        """The questions `copier.yml` asks at `tag`, by name (cached per commit)."""
+        """The questions `copier.yml` asks at `tag`, by name."""
         import yaml
 
-        sha = _heads(self.bundle).get(tag, "")
-        cached = self.bundle.parent / "cache" / f"questions-{sha}.json"
-        if sha and cached.is_file():
-            loaded: dict[str, dict[str, Any]] = json.loads(cached.read_text())
-            return loaded
-        with self._clone() as git:
-            config = yaml.safe_load(git("show", f"{tag}:copier.yml")) or {}
-        found = {
+        text = self.read_file(tag, "copier.yml")
+        config = yaml.safe_load(text or "") or {}
+        return {
             str(name): spec if isinstance(spec, dict) else {"default": spec}
             for name, spec in config.items()
             if not str(name).startswith("_")
         }
-        try:
-            serialized = json.dumps(found)
-        except TypeError:  # a value JSON cannot hold: skip the cache, the answer stands
-            return found
-        if sha:
-            cached.parent.mkdir(exist_ok=True)
-            partial = cached.with_name(cached.name + ".partial")
-            partial.write_text(serialized)
-            partial.replace(cached)
-        return found
-
-    def changed_files(self, old: str, new: str, architecture: str) -> list[str]:
-        """Template files of `architecture` (and the shared parts) that differ between tags."""
-        with self._clone() as git:
-            listing = git(
-                "diff", "--name-status", self.tag_for(old), self.tag_for(new), "--",
-                architecture, "_shared", "copier.yml",
-            )  # fmt: skip
-        return [" ".join(line.split("\t")) for line in listing.splitlines() if line.strip()]
 
     def tag_for(self, version: str) -> str:
-        """The tag of a version the user asked for; unknown versions are a usage error."""
-        try:
-            wanted = Version(version.removeprefix("v"))
-        except InvalidVersion:
-            wanted = None
-        for known in self.versions:
-            if wanted is not None and Version(known) == wanted:
-                return f"v{known}"
+        """The tag of a version the user asked for, spelled in full; else a usage error."""
+        wanted = version.strip().removeprefix("v")
+        if wanted in self.versions:
+            return f"v{wanted}"
+        tree = snapshot_tree(wanted)
+        same_tree = self.with_tree(tree) if tree else None
+        if same_tree is not None:
+            return same_tree.tag
+        near = [v for v in self.releases if v.startswith(wanted + ".")] if wanted else []
+        hint = (
+            f"give the full version: {' or '.join(near)}"
+            if near
+            else f"released versions: {', '.join(self.releases) or 'none'}; newest: {self.latest}"
+        )
         raise UsageError(
-            f"template version {version} is not in this scaffold's template history",
-            hint=f"known versions: {', '.join(self.versions)}",
+            f"template version {version} is not in this scaffold's template history", hint=hint
         )
 
 
@@ -169,6 +188,33 @@ def _heads(bundle: Path) -> dict[str, str]:
     return heads
 
 
+def _read_entries(bundle: Path) -> list[TemplateVersion]:
+    """Every tagged version in a bundle with its template tree, date and source commit."""
+    store = TemplateStore(bundle, ())
+    with store._clone() as git:
+        listing = git(
+            "for-each-ref",
+            "--format=%(refname:lstrip=2)%00%(tree)%00%(committerdate:iso-strict)%00%(body)%00",
+            "refs/tags",
+        )
+    fields = listing.split("\0")
+    entries = []
+    for start in range(0, len(fields) - 4, 4):
+        tag, tree, date, body = (field.strip() for field in fields[start : start + 4])
+        source = re.search(r"^source commit ([0-9a-f]+)$", body, re.MULTILINE)
+        entries.append(
+            TemplateVersion(tag.removeprefix("v"), source.group(1) if source else "", tree, date)
+        )
+    return sorted(entries, key=lambda entry: _sort_key(entry.version))
+
+
+def _sort_key(version: str) -> tuple[int, Version]:
+    try:
+        return 1, Version(version)
+    except InvalidVersion:  # not ours; keep it out of the way
+        return 0, Version("0")
+
+
 def _checkout_key(repo: Path) -> str:
     """Changes whenever the checkout's history, version or working-tree templates change."""
     digest = hashlib.sha256()
@@ -191,18 +237,25 @@ def _checkout_key(repo: Path) -> str:
     return "checkout:" + digest.hexdigest()
 
 
-def _write_stamp(stamp: Path, key: str, tags: list[str]) -> None:
+def _write_stamp(stamp: Path, key: str, entries: list[TemplateVersion]) -> None:
     partial = stamp.with_name(stamp.name + ".partial")
-    partial.write_text(json.dumps({"key": key, "tags": tags}))
+    partial.write_text(json.dumps({"key": key, "versions": [asdict(e) for e in entries]}))
     partial.replace(stamp)
 
 
-def _read_stamp(stamp: Path) -> tuple[str, list[str]] | None:
+def _read_stamp(stamp: Path) -> tuple[str, list[TemplateVersion]] | None:
     try:
         data = json.loads(stamp.read_text())
-        return str(data["key"]), [str(tag) for tag in data["tags"]]
+        return str(data["key"]), [TemplateVersion(**entry) for entry in data["versions"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _installed(target: Path, stamp: Path, key: str) -> TemplateStore:
+    """Describe the bundle at `target` and remember it under `key`."""
+    entries = _read_entries(target)
+    _write_stamp(stamp, key, entries)
+    return TemplateStore(target, tuple(entries))
 
 
 def open_store() -> TemplateStore:
@@ -237,10 +290,7 @@ def open_store() -> TemplateStore:
                 partial = target.with_name(target.name + ".partial")
                 shutil.copyfile(packaged_path, partial)
                 partial.replace(target)
-                theirs = ours
-            tags = sorted(theirs)
-            _write_stamp(stamp, key, tags)
-            return TemplateStore(target, tuple(tags))
+            return _installed(target, stamp, key)
 
     checkout = source_checkout()
     if checkout is None:
@@ -253,8 +303,7 @@ def open_store() -> TemplateStore:
     if recorded and recorded[0] == key and target.is_file():
         return TemplateStore(target, tuple(recorded[1]))
     try:
-        tags = build_bundle(checkout, target, include_working_tree=True)
+        build_bundle(checkout, target, include_working_tree=True)
     except HistoryError as exc:
         raise TemplateStoreError(str(exc)) from exc
-    _write_stamp(stamp, key, tags)
-    return TemplateStore(target, tuple(tags))
+    return _installed(target, stamp, key)

@@ -11,25 +11,29 @@ for review, with conflicts staged the way `git merge` stages them.
 from __future__ import annotations
 
 import difflib
+import re
 import signal
 import stat
 import subprocess
 import tempfile
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from packaging.version import Version
 
-from scaffold.architectures import CATALOG
 from scaffold.choices import Architecture
 from scaffold.errors import GitError, UsageError
 from scaffold.merge import FileMerge, Outcome, merge_file
-from scaffold.project import GeneratedProject, git_dirty_paths, load_project, require_known_version
-from scaffold.render import render
+from scaffold.pristine import ANSWERS_FILE, Tree, render_pristine, scratch_temp_dir
+from scaffold.project import GeneratedProject, git_dirty_paths, load_project
+from scaffold.project_base import check_answers_describe, find_base
 from scaffold.template_answers import check_known_keys
 from scaffold.template_store import TemplateStore, open_store
+
+Status = Callable[[str], None]
 
 # Answers an update cannot change in place: renaming them would move every file the
 # team has edited. (The architecture has its own flag and rules.)
@@ -72,6 +76,7 @@ class UpdateResult:
     files: list[PlannedFile]
     dry_run: bool
     diff: str = ""
+    base_note: str | None = None  # how the project's template version was found, if not as recorded
 
     def by_outcome(self, outcome: Outcome) -> list[str]:
         return [f.path for f in self.files if f.merge.outcome == outcome]
@@ -88,6 +93,7 @@ class UpdateResult:
             "from_architecture": self.from_architecture,
             "to_architecture": self.to_architecture,
             "dry_run": self.dry_run,
+            "base_note": self.base_note,
             "updated": self.by_outcome(Outcome.updated),
             "merged": self.by_outcome(Outcome.merged),
             "conflicts": self.conflicts,
@@ -96,15 +102,6 @@ class UpdateResult:
             "kept_deleted": self.by_outcome(Outcome.kept_deleted),
             **({"diff": self.diff} if self.dry_run else {}),
         }
-
-
-def _read_tree(root: Path) -> dict[str, tuple[bytes, int]]:
-    files: dict[str, tuple[bytes, int]] = {}
-    for path in sorted(root.rglob("*")):
-        if ".git" in path.relative_to(root).parts or not path.is_file():
-            continue
-        files[path.relative_to(root).as_posix()] = (path.read_bytes(), path.stat().st_mode)
-    return files
 
 
 def _check_repository(path: Path) -> None:
@@ -122,13 +119,13 @@ def _check_repository(path: Path) -> None:
         )
 
 
-def _target(project: GeneratedProject, store: TemplateStore, to: str | None) -> str:
+def _target(base: str, store: TemplateStore, to: str | None) -> str:
     if to is None:
         return store.latest
-    target = store.tag_for(to).removeprefix("v")  # refuses unknown versions
-    if Version(target) < Version(project.version):
+    target = store.tag_for(to).removeprefix("v")  # refuses unknown and partial versions
+    if Version(target) < Version(base):
         raise UsageError(
-            f"--to {to} is older than the project's template version {project.version}",
+            f"--to {to} is older than the project's template version {base}",
             hint="scaffold updates forward only; to undo an update, use git",
         )
     return target
@@ -145,13 +142,27 @@ def _target_architecture(project: GeneratedProject, wanted: Architecture | None)
             hint="the supported change is django -> hybrid (the hybrid keeps the whole Django "
             "side); for anything else generate a new project and move the code by hand",
         )
-    if not CATALOG[wanted].complete:
-        raise UsageError(
-            f"the {wanted.value} template is still a skeleton in this scaffold release: growing "
-            f"into it now would remove the {current.value} code instead of extending it",
-            hint="wait for the scaffold release that completes it, then run this again",
-        )
     return wanted
+
+
+def _check_growth_keeps_files(
+    project: GeneratedProject, target: str, wanted: Architecture, staying: Tree, grown: Tree
+) -> None:
+    """Growing must only add: every file the old architecture has at the target version
+    must exist in the new one too, or the growth throws it away."""
+    dropped = sorted(set(staying) - set(grown))
+    if not dropped:
+        return
+    tops = {p.split("/", 1)[0] + ("/" if "/" in p else "") for p in dropped}
+    named = sorted(tops, key=lambda top: (top.startswith("."), top.lower()))
+    shown = ", ".join(named[:8]) + (", …" if len(named) > 8 else "")
+    raise UsageError(
+        f"growing into {wanted.value} at template {target} would remove {len(dropped)} files of "
+        f"the {project.architecture.value} project ({shown}): that version of the "
+        f"{wanted.value} template does not hold the {project.architecture.value} code",
+        hint=f"grow with a template version whose {wanted.value} keeps it, such as the newest: "
+        f"scaffold update --architecture {wanted.value}",
+    )
 
 
 def _check_data(project: GeneratedProject, data: Mapping[str, str]) -> None:
@@ -170,20 +181,6 @@ def _check_data(project: GeneratedProject, data: Mapping[str, str]) -> None:
             hint="rename by hand with git mv (and fix the imports), then edit "
             ".copier-answers.yml to match, in one commit",
         )
-
-
-def _render_pristine(
-    store: TemplateStore, version: str, answers: Mapping[str, Any], into: Path
-) -> dict[str, tuple[bytes, int]]:
-    render(
-        src_path=store.src_path,
-        vcs_ref=store.tag_for(version),
-        project=into,
-        data=answers,
-        ask=False,
-        user_defaults={},
-    )
-    return _read_tree(into)
 
 
 def _diff(files: list[PlannedFile]) -> str:
@@ -209,61 +206,89 @@ def _diff(files: list[PlannedFile]) -> str:
     return "".join(chunks)
 
 
-def plan_update(request: UpdateRequest) -> UpdateResult:
+def _silent(_message: str) -> None:
+    return None
+
+
+def plan_update(request: UpdateRequest, status: Status = _silent) -> UpdateResult:
     """Everything short of writing: refusals, both renders, every file's merge."""
     project = load_project(request.path)
     store = open_store()
-    require_known_version(project, store)
     if not request.dry_run:  # a dry run writes nothing, so it may look at a dirty tree
         _check_repository(project.path)
-    target = _target(project, store, request.to)
     architecture = _target_architecture(project, request.architecture)
     _check_data(project, request.data)
-    if request.data:
-        check_known_keys(request.data, store.questions(store.tag_for(target)), origin="--data")
 
-    old_answers = project.questions_answered
-    new_answers = {**old_answers, **request.data, "architecture": architecture.value}
-    with tempfile.TemporaryDirectory(prefix="scaffold-update-") as scratch:
+    with scratch_temp_dir("scaffold-update-") as scratch:
+        base = find_base(project, store, scratch, status)
+        if base.note:
+            status(base.note)
+        target = _target(base.version, store, request.to)
+        if request.data:
+            check_known_keys(request.data, store.questions(store.tag_for(target)), origin="--data")
+        old_answers = project.questions_answered
+        new_answers = {**old_answers, **request.data, "architecture": architecture.value}
         name = project.path.name
-        (Path(scratch) / "before").mkdir()
-        (Path(scratch) / "after").mkdir()
-        before = _render_pristine(
-            store, project.version, old_answers, Path(scratch) / "before" / name
-        )
-        after = _render_pristine(store, target, new_answers, Path(scratch) / "after" / name)
+        before = render_pristine(store, base.version, old_answers, scratch, name)
+        check_answers_describe(project, before)
+        after = render_pristine(store, target, new_answers, scratch, name)
+        if architecture != project.architecture:
+            staying = render_pristine(store, target, old_answers, scratch, name)
+            _check_growth_keeps_files(project, target, architecture, staying, after)
 
     files: list[PlannedFile] = []
     for rel in sorted(set(before) | set(after)):
         on_disk = project.path / rel
         ours = on_disk.read_bytes() if on_disk.is_file() else None
-        base = before[rel][0] if rel in before else None
+        base_bytes = before[rel][0] if rel in before else None
         theirs, mode = after.get(rel, (None, None))
-        merged = merge_file(ours, base, theirs, label=rel)
+        recorded = ours
+        if rel == ANSWERS_FILE and ours is not None and base_bytes is not None:
+            ours = _recording(ours, base_bytes)  # a version found under another name
+        merged = merge_file(ours, base_bytes, theirs, label=rel)
+        if merged.outcome == Outcome.unchanged and ours != recorded:
+            merged = FileMerge(Outcome.updated, merged.content)
+        ours = recorded
         if merged.outcome == Outcome.edited_would_be_removed and request.force:
             merged = FileMerge(Outcome.removed, None)
         if merged.outcome != Outcome.unchanged:
-            files.append(PlannedFile(rel, merged, ours, base, theirs, mode))
+            files.append(PlannedFile(rel, merged, ours, base_bytes, theirs, mode))
 
-    edited = [f.path for f in files if f.merge.outcome == Outcome.edited_would_be_removed]
+    result = UpdateResult(
+        path=project.path,
+        from_version=base.version,
+        to_version=target,
+        from_architecture=project.architecture.value,
+        to_architecture=architecture.value,
+        files=files,
+        dry_run=request.dry_run,
+        base_note=base.note,
+    )
+    if request.dry_run:
+        result.diff = _diff(files)
+    return result
+
+
+def _recording(answers: bytes, base_render: bytes) -> bytes:
+    """The answers file with its `_commit` line as the base render has it.
+
+    When the project's version was found under another name (see `project_base`), merging
+    the line as recorded would conflict with the template's own change to it.
+    """
+    line = re.compile(rb"^_commit: .*$", re.MULTILINE)
+    wanted = line.search(base_render)
+    return line.sub(lambda _: wanted.group(0), answers, count=1) if wanted else answers
+
+
+def refuse_lost_edits(result: UpdateResult) -> None:
+    """Stop before an update deletes files the team edited (unless --force made it plan so)."""
+    edited = result.by_outcome(Outcome.edited_would_be_removed)
     if edited:
         raise UsageError(
             "the update would delete files your team has changed: " + ", ".join(edited),
             hint="move your changes elsewhere first, or pass --force to delete them "
             "(git keeps them in history)",
         )
-    result = UpdateResult(
-        path=project.path,
-        from_version=project.version,
-        to_version=target,
-        from_architecture=project.architecture.value,
-        to_architecture=architecture.value,
-        files=files,
-        dry_run=request.dry_run,
-    )
-    if request.dry_run:
-        result.diff = _diff(files)
-    return result
 
 
 def _git(cwd: Path, *args: str, stdin: str | None = None) -> str:
@@ -294,18 +319,41 @@ def _stage_conflicts(project: Path, conflicts: list[PlannedFile]) -> None:
     _git(project, "update-index", "--index-info", stdin="\n".join(lines) + "\n")
 
 
-def apply_update(result: UpdateResult) -> None:
+def apply_update(result: UpdateResult) -> bool:
     """Write the planned files; conflicts are staged for `git status` and mergetools.
 
-    Ctrl-C and SIGTERM wait until every file is written: a half-applied update would
-    mix template versions in a way no later update can untangle.
+    Ctrl-C and SIGTERM wait until every file is written: a half-applied update would mix
+    template versions in a way no later update can untangle. Returns whether one arrived,
+    so the caller can say that the update was finished anyway.
     """
-    signals = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    if threading.current_thread() is not threading.main_thread():
+        _write_planned(result)  # signals only reach the main thread
+        return False
+    received: list[int] = []
+
+    def hold(signum: int, _frame: object) -> None:
+        received.append(signum)
+
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, hold) for signum in held}
     try:
         _write_planned(result)
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return bool(received)
+
+
+def _remove(project: Path, target: Path) -> None:
+    """Delete a file and every folder it leaves empty, up to the project's own folder."""
+    target.unlink(missing_ok=True)
+    folder = target.parent
+    while folder != project and project in folder.parents:
+        try:
+            folder.rmdir()  # only succeeds when empty
+        except OSError:
+            break
+        folder = folder.parent
 
 
 def _write_planned(result: UpdateResult) -> None:
@@ -313,7 +361,7 @@ def _write_planned(result: UpdateResult) -> None:
         target = result.path / planned.path
         content = planned.merge.content
         if content is None:
-            target.unlink(missing_ok=True)
+            _remove(result.path, target)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
