@@ -1,15 +1,43 @@
-"""`scaffold check`: is a generated project on the newest template version this scaffold ships?"""
+"""`scaffold check`: is a generated project on the newest template version this scaffold ships?
+
+When it is behind, the answer says what an update would do to the project's own files
+(planned exactly as `update --dry-run` plans it) and what the releases in between bring.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from packaging.version import Version
 
-from scaffold.project import load_project, require_known_version
+from scaffold import release_notes
+from scaffold.merge import Outcome
+from scaffold.release_notes import ReleaseNote
 from scaffold.template_store import open_store
+from scaffold.update import UpdateRequest, plan_update
+
+Status = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PathChanges:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # conflicts included
+    removed: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # changed paths your edits overlap
+    edited_removed: list[str] = field(default_factory=list)  # dropped, but edited: update stops
+
+    def to_json_dict(self) -> dict[str, list[str]]:
+        return {
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "conflicts": self.conflicts,
+            "edited_removed": self.edited_removed,
+        }
 
 
 @dataclass(frozen=True)
@@ -18,12 +46,14 @@ class CheckResult:
     architecture: str
     current: str
     latest: str
-    releases_behind: list[str]  # the versions between current (exclusive) and latest
-    changed_files: list[str]  # `M path` lines of the template files that changed
+    versions_behind: list[str]  # the releases newer than current, and the newest snapshot
+    changes: PathChanges
+    notes: list[ReleaseNote]
+    base_note: str | None = None
 
     @property
     def up_to_date(self) -> bool:
-        return not self.releases_behind
+        return not self.versions_behind and self.base_note is None
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -32,27 +62,42 @@ class CheckResult:
             "current_version": self.current,
             "latest_version": self.latest,
             "up_to_date": self.up_to_date,
-            "releases_behind": self.releases_behind,
-            "changed_files": self.changed_files,
+            "versions_behind": self.versions_behind,
+            "base_note": self.base_note,
+            "changes": self.changes.to_json_dict(),
+            "release_notes": [note.to_json_dict() for note in self.notes],
         }
 
 
-def check_project(path: Path) -> CheckResult:
-    project = load_project(path)
+def _silent(_message: str) -> None:
+    return None
+
+
+def check_project(path: Path, status: Status = _silent) -> CheckResult:
+    plan = plan_update(UpdateRequest(path=path, dry_run=True), status)
     store = open_store()
-    require_known_version(project, store)
-    current = Version(project.version)
-    behind = [v for v in store.versions if Version(v) > current]
-    changed = (
-        store.changed_files(project.version, store.latest, project.architecture.value)
-        if behind
-        else []
-    )
+    current, latest = Version(plan.from_version), Version(plan.to_version)
+    behind = [v for v in store.releases if Version(v) > current]
+    if latest > current and plan.to_version not in behind:
+        behind.append(plan.to_version)  # a development snapshot
+    changelog = store.read_file(store.tag_for(plan.to_version), release_notes.CHANGELOG) or ""
     return CheckResult(
-        path=project.path,
-        architecture=project.architecture.value,
-        current=project.version,
-        latest=store.latest,
-        releases_behind=behind,
-        changed_files=changed,
+        path=plan.path,
+        architecture=plan.from_architecture,
+        current=plan.from_version,
+        latest=plan.to_version,
+        versions_behind=behind,
+        changes=PathChanges(
+            added=plan.by_outcome(Outcome.added),
+            changed=sorted(
+                plan.by_outcome(Outcome.updated) + plan.by_outcome(Outcome.merged) + plan.conflicts
+            ),
+            removed=plan.by_outcome(Outcome.removed),
+            conflicts=plan.conflicts,
+            edited_removed=plan.by_outcome(Outcome.edited_would_be_removed),
+        ),
+        notes=release_notes.between(changelog, plan.from_version, plan.to_version)
+        if behind
+        else [],
+        base_note=plan.base_note,
     )

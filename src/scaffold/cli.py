@@ -7,7 +7,6 @@ Heavy modules (copier, rich, questionary) are imported inside the commands so th
 from __future__ import annotations
 
 import json
-import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -81,19 +80,37 @@ TeamKnowsOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
-def run_command(action: Callable[[], int]) -> None:
-    """The one boundary between scaffold's errors and the process exit code."""
+def run_command(
+    action: Callable[[], int],
+    *,
+    json_output: bool = False,
+    interrupted: str = "interrupted",
+) -> None:
+    """The one boundary between scaffold's errors and the process exit code.
+
+    Errors are shown on stderr; with --json they are also one JSON object on stdout, so a
+    program reading stdout always gets JSON.
+    """
     from scaffold import report
 
     try:
         code = action()
     except ScaffoldError as exc:
         report.error(exc.message, exc.hint)
+        if json_output:
+            _json_error(exc.message, exc.hint, exc.exit_code)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        report.stderr().print("\ninterrupted")
+        report.stderr().print(f"\n{interrupted}")
+        if json_output:
+            _json_error(interrupted, None, EXIT_INTERRUPTED)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     raise typer.Exit(code)
+
+
+def _json_error(message: str, hint: str | None, exit_code: int) -> None:
+    error = {"message": message, "hint": hint, "exit_code": exit_code}
+    typer.echo(json.dumps({"error": error}, indent=2))
 
 
 @app.command()
@@ -134,7 +151,7 @@ def recommend(
             report.stdout().print("Next: " + report.escape(advice.next_steps[0]))
         return EXIT_OK
 
-    run_command(action)
+    run_command(action, json_output=json_output)
 
 
 @app.command()
@@ -218,7 +235,7 @@ def new(
             report.stdout().print(f"  {report.escape(step)}")
         return EXIT_OK
 
-    run_command(action)
+    run_command(action, json_output=json_output)
 
 
 PathArg = Annotated[Path, typer.Argument(help="The generated project (default: here).")]
@@ -257,7 +274,7 @@ def update(
     def action() -> int:
         from scaffold import report
         from scaffold.template_answers import parse_data_flags
-        from scaffold.update import UpdateRequest, apply_update, plan_update
+        from scaffold.update import UpdateRequest, apply_update, plan_update, refuse_lost_edits
 
         request = UpdateRequest(
             path=path,
@@ -267,18 +284,28 @@ def update(
             dry_run=dry_run,
             force=force,
         )
-        result = plan_update(request)
-        if not dry_run:
-            apply_update(result)
+        result = plan_update(request, report.status)
+        refuse_lost_edits(result)
+        held_interrupt = False if dry_run else apply_update(result)
         if json_output:
             typer.echo(json.dumps(result.to_json_dict(), indent=2))
+        elif dry_run:
+            typer.echo(result.diff, nl=False)  # the diff is the data; the summary is status
+            report.update_summary(result, report.stderr())
         else:
-            if dry_run and result.diff:
-                typer.echo(result.diff, nl=False)
-            report.update_summary(result)
+            report.update_summary(result, report.stdout())
+        if held_interrupt:
+            report.stderr().print(
+                "Interrupted while writing: the update was finished first, so no file is "
+                "left half-updated."
+            )
         return EXIT_FAILURE if result.conflicts else EXIT_OK
 
-    run_command(action)
+    run_command(
+        action,
+        json_output=json_output,
+        interrupted="interrupted before anything was written: the project is unchanged",
+    )
 
 
 @app.command()
@@ -289,14 +316,14 @@ def check(path: PathArg = Path(), json_output: JsonOpt = False) -> None:
         from scaffold import report
         from scaffold.check import check_project
 
-        result = check_project(path)
+        result = check_project(path, report.status)
         if json_output:
             typer.echo(json.dumps(result.to_json_dict(), indent=2))
         else:
             report.check_summary(result)
         return EXIT_OK if result.up_to_date else EXIT_FAILURE
 
-    run_command(action)
+    run_command(action, json_output=json_output)
 
 
 @app.command()
@@ -333,7 +360,7 @@ def smoke(
             print_report(result, typer.echo)
         return result.exit_code
 
-    run_command(action)
+    run_command(action, json_output=json_output)
 
 
 @app.command()
@@ -351,13 +378,5 @@ def version() -> None:
     run_command(action)
 
 
-def _interrupt(signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
 def main() -> None:
-    # A closed terminal or `kill` cleans up like Ctrl-C: staging folders are removed.
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _interrupt)
     app()

@@ -94,10 +94,9 @@ def show_recommendation(advice: Recommendation) -> None:
         stderr().print(line)
 
 
-def update_summary(result: UpdateResult) -> None:
+def update_summary(result: UpdateResult, out: Console) -> None:
     from scaffold.merge import Outcome
 
-    out = stdout()
     change = f"{result.from_version} -> {result.to_version}"
     if result.from_architecture != result.to_architecture:
         change += f", {result.from_architecture} -> {result.to_architecture}"
@@ -117,11 +116,7 @@ def update_summary(result: UpdateResult) -> None:
         (Outcome.conflict, "in conflict (markers left in place)", "red"),
     ]
     for outcome, title, colour in sections:
-        paths = result.by_outcome(outcome)
-        if paths:
-            out.print(f"[{colour}]{title}[/{colour}] ({len(paths)}):")
-            for path in paths:
-                out.print(f"  {escape(path)}")
+        _path_list(out, title, colour, result.by_outcome(outcome))
     if not result.files:
         out.print(
             f"Nothing to change: the project is on template {result.to_version} and keeps "
@@ -136,19 +131,44 @@ def update_summary(result: UpdateResult) -> None:
         stderr().print("Review with `git diff`, run the tests, then commit.")
 
 
+def _path_list(out: Console, title: str, colour: str, paths: list[str]) -> None:
+    if paths:
+        out.print(f"[{colour}]{title}[/{colour}] ({len(paths)}):")
+        for path in paths:
+            out.print(f"  {escape(path)}")
+
+
 def check_summary(result: CheckResult) -> None:
     out = stdout()
+    name = escape(result.path.name)
     if result.up_to_date:
-        out.print(
-            f"{escape(result.path.name)} is on the newest template version ({result.current})."
-        )
+        out.print(f"{name} is on the newest template version ({result.current}).")
         return
-    out.print(
-        f"{escape(result.path.name)} is behind: template {result.current}, newest {result.latest} "
-        f"({len(result.releases_behind)} release(s): {', '.join(result.releases_behind)})."
+    if result.versions_behind:
+        count = len(result.versions_behind)
+        out.print(
+            f"{name} is behind: template {result.current}, newest {result.latest} "
+            f"({count} version{'s' if count > 1 else ''}: {', '.join(result.versions_behind)})."
+        )
+    else:
+        out.print(
+            f"{name} records a template version this scaffold stores under another name "
+            f"({result.current}); `scaffold update` records it."
+        )
+    changes = result.changes
+    out.print("An update would change these files of the project:")
+    _path_list(out, "added", "green", changes.added)
+    _path_list(out, "changed", "green", [p for p in changes.changed if p not in changes.conflicts])
+    _path_list(out, "changed where your edits overlap (conflicts)", "red", changes.conflicts)
+    _path_list(out, "removed", "yellow", changes.removed)
+    _path_list(
+        out,
+        "dropped by the template but edited by you (the update stops; see --force)",
+        "red",
+        changes.edited_removed,
     )
-    if result.changed_files:
-        out.print(f"Template files changed for {result.architecture}:")
-        for line in result.changed_files:
-            out.print(f"  {escape(line)}")
+    for note in result.notes:
+        out.print(f"[bold]Release notes {escape(note.heading)}[/bold]")
+        for line in note.text.splitlines():
+            out.print(f"  {escape(line)}" if line else "")
     out.print("Run `scaffold update` to bring it up to date.")
