@@ -10,6 +10,7 @@ import pytest
 from scaffold.choices import Architecture
 from scaffold.smoke import Status, run_smoke
 from scaffold.smoke.checks import SKELETON_CHECKS, SKELETON_REASON
+from scaffold.template_store import open_store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,8 +37,13 @@ def test_real_template_passes_the_render_checks(tmp_path: Path) -> None:
     assert {v.data["python_version"] for v in report.variants} == {"3.12", "3.13"}
     passed = {(r.variant, r.check) for r in report.results if r.status is Status.passed}
     for variant in report.variants:
-        for check in ("render", *SKELETON_CHECKS):
+        first = "update" if "updated from" in variant.name else "render"
+        for check in (first, *SKELETON_CHECKS):
             assert (variant.name, check) in passed
+    # A project generated at the previous release is updated to these templates.
+    previous = [v for v in open_store().releases if v != open_store().latest]
+    updated = [v.name for v in report.variants if "updated from" in v.name]
+    assert updated == ([f"fastapi py3.12 updated from {previous[-1]}"] if previous else [])
     skipped = [r for r in report.results if r.status is Status.skipped]
     assert skipped
     assert {r.reason for r in skipped} == {SKELETON_REASON}
