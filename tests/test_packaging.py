@@ -113,3 +113,23 @@ def test_an_installed_wheel_works_under_any_home_directory(dist: Path, tmp_path:
     )
     assert checked.returncode == 0, checked.stderr
     assert json.loads(checked.stdout)["update_available"] is False
+
+
+def test_the_wheel_carries_the_release_notes_check_prints(dist: Path, tmp_path: Path) -> None:
+    (wheel,) = dist.glob("*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        assert "scaffold/CHANGELOG.md" in archive.namelist()
+        archive.extractall(site)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[user]\n\tname = A\n\temail = a@example.com\n")
+    made = _run_scaffold(
+        site, home, tmp_path, "new", "old", "-a", "django", "--yes", "--template-version", "0.2.1"
+    )
+    assert made.returncode == 0, made.stderr
+    checked = _run_scaffold(site, home, tmp_path, "check", "old", "--json")
+    assert checked.returncode == 1, checked.stderr
+    notes = json.loads(checked.stdout)["release_notes"]
+    assert "0.3.0" in [note["version"] for note in notes]
+    assert "GUNICORN_THREADS" in next(n["notes"] for n in notes if n["version"] == "0.3.0")

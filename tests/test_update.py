@@ -70,7 +70,7 @@ def history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_home: Path) -
         (source / "templates" / architecture / NEW_FILE).write_text(CONTRIBUTING)
     (django / DROPPED_FILE).unlink()
     shutil.rmtree(django / "docs")
-    (source / "templates" / "CHANGELOG.md").write_text(CHANGELOG)
+    (source / "CHANGELOG.md").write_text(CHANGELOG)
     _release(source, "0.2.0", "release 0.2.0: README section, CONTRIBUTING, no pre-commit")
     monkeypatch.setattr(template_store, "source_checkout", lambda: source)
     return source

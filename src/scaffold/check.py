@@ -80,7 +80,7 @@ def check_project(path: Path, status: Status = _silent) -> CheckResult:
     behind = [v for v in store.releases if Version(v) > current]
     if latest > current and plan.to_version not in behind:
         behind.append(plan.to_version)  # a development snapshot
-    changelog = store.read_file(store.tag_for(plan.to_version), release_notes.CHANGELOG) or ""
+    changelog = release_notes.shipped()
     return CheckResult(
         path=plan.path,
         architecture=plan.from_architecture,

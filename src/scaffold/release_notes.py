@@ -1,7 +1,10 @@
-"""Release notes: the template root's CHANGELOG.md, one `## <version>` section a release.
+"""Release notes: scaffold's CHANGELOG.md, one `## <version>` section a template release.
 
 A section's heading starts with the version it describes (`## 0.3.0 — 2026-12-04`);
-`## Unreleased` collects what development snapshots hold before the next release.
+`## Unreleased` collects what development snapshots hold before the next release. The
+file ships inside the package (a wheel carries it as `scaffold/CHANGELOG.md`); run from
+a checkout, it is read from the checkout's root. Either way it knows every version up to
+the newest this scaffold can update to, which is the range `check` reports on.
 """
 
 from __future__ import annotations
@@ -14,6 +17,21 @@ from packaging.version import InvalidVersion, Version
 CHANGELOG = "CHANGELOG.md"
 UNRELEASED = "Unreleased"
 _HEADING = re.compile(r"^## +(\S+)(.*)$", re.MULTILINE)
+
+
+def shipped() -> str:
+    """The changelog this scaffold ships; empty when it has none."""
+    from importlib import resources
+
+    from scaffold.template_store import source_checkout
+
+    packaged = resources.files("scaffold").joinpath(CHANGELOG)
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    checkout = source_checkout()
+    if checkout is not None and (checkout / CHANGELOG).is_file():
+        return (checkout / CHANGELOG).read_text(encoding="utf-8")
+    return ""
 
 
 @dataclass(frozen=True)

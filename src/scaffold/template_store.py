@@ -121,7 +121,7 @@ class TemplateStore:
         return text
 
     def read_file(self, tag: str, path: str) -> str | None:
-        """A file of the template root at `tag` (e.g. CHANGELOG.md), or None if it has none."""
+        """A file of the template root at `tag` (e.g. copier.yml), or None if it has none."""
 
         def read() -> str:
             with self._clone() as git:
