@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,11 +112,12 @@ def test_an_empty_existing_directory_is_filled(workdir: Path) -> None:
     assert (workdir / "empty" / "README.md").is_file()
 
 
-def test_secret_key_goes_to_the_ignored_env_file_only(tmp_path: Path) -> None:
+def test_secrets_and_passwords_go_to_the_ignored_env_file_only(tmp_path: Path) -> None:
     from scaffold.render import write_env_file
 
     (tmp_path / ".env.example").write_text(
         "DEBUG=true\nSECRET_KEY=\nJWT_SECRET_KEY=\nDATABASE_URL=\nKEEP_SECRET_KEY=given\n"
+        "POSTGRES_PASSWORD=\nKEEP_PASSWORD=given\n"
     )
     written = write_env_file(tmp_path)
     assert written == tmp_path / ".env"
@@ -125,6 +127,10 @@ def test_secret_key_goes_to_the_ignored_env_file_only(tmp_path: Path) -> None:
     assert values["SECRET_KEY"] != values["JWT_SECRET_KEY"]
     assert values["DATABASE_URL"] == ""
     assert values["KEEP_SECRET_KEY"] == "given"
+    # The database password goes into DATABASE_URL unescaped: URL-safe characters only.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{40,}", values["POSTGRES_PASSWORD"])
+    assert values["POSTGRES_PASSWORD"] not in (values["SECRET_KEY"], values["JWT_SECRET_KEY"])
+    assert values["KEEP_PASSWORD"] == "given"
     assert "SECRET_KEY=\n" in (tmp_path / ".env.example").read_text()  # example untouched
     assert oct(written.stat().st_mode & 0o777) == "0o600"
     assert write_env_file(tmp_path) is None  # an existing .env is never overwritten

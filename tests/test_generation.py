@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -72,3 +73,57 @@ def test_answers_flow_into_the_files(copie: Copie) -> None:
     assert pyproject["description"] == 'Sells "good" coffee \\ tea'
     assert pyproject["authors"] == [{"name": "Ada Lovelace", "email": "ada@example.org"}]
     assert pyproject["requires-python"] == ">=3.13"
+
+
+# An exact version (major.minor for PostgreSQL, whose releases have two parts; three for
+# everything else), then at most a variant such as -slim-trixie or -alpine.
+EXACT_TAG = {
+    "postgres": re.compile(r"^\d+\.\d+(-[a-z0-9.]+)*$"),
+    "*": re.compile(r"^\d+\.\d+\.\d+(-[a-z0-9.]+)*$"),
+}
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_every_base_image_is_pinned_to_an_exact_version(copie: Copie, architecture: str) -> None:
+    project = render(copie, architecture, python_version="3.13")
+    images: list[str] = []
+    for dockerfile in project.rglob("Dockerfile"):
+        images += re.findall(r"^FROM (\S+)", dockerfile.read_text(), re.MULTILINE)
+        images += re.findall(r"--from=(\S+/\S+)", dockerfile.read_text())
+    for compose_file in [project / "compose.yml", *project.glob(".github/workflows/*.yml")]:
+        for services in _services_of(yaml.safe_load(compose_file.read_text())):
+            images += [s["image"] for s in services.values() if "image" in s and "build" not in s]
+    assert {image.partition(":")[0] for image in images} >= {"python", "postgres"}
+    for image in images:
+        name, _, tag = image.partition(":")
+        exact = EXACT_TAG.get(name, EXACT_TAG["*"])
+        assert exact.match(tag), f"{image} is not pinned to an exact version"
+
+
+def _services_of(document: dict[str, object]) -> list[dict[str, dict[str, str]]]:
+    """The services of a compose file, or of each job of a GitHub workflow."""
+    if "services" in document:
+        return [document["services"]]  # type: ignore[list-item]
+    jobs = document.get("jobs", {})
+    assert isinstance(jobs, dict)
+    return [job["services"] for job in jobs.values() if "services" in job]
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_compose_has_no_default_database_password(copie: Copie, architecture: str) -> None:
+    from scaffold.smoke import compose
+
+    project = render(copie, architecture)
+    compose_file = project / "compose.yml"
+    keys = {"SECRET_KEY": "key", "API_SECRET_KEY": "api-key"}
+    with pytest.raises(compose.ComposeError, match=r"set POSTGRES_PASSWORD in \.env"):
+        compose.services(compose_file, keys)
+
+    services = compose.services(compose_file, {**keys, "POSTGRES_PASSWORD": "Pw_from-env"})
+    by_name = {service.name: service for service in services}
+    assert by_name["db"].environment["POSTGRES_PASSWORD"] == "Pw_from-env"
+    urls = [s.environment["DATABASE_URL"] for s in services if "DATABASE_URL" in s.environment]
+    assert len(urls) >= 2  # migrate and the app (and the hybrid's API)
+    assert {urlsplit(url).password for url in urls} == {"Pw_from-env"}
+    # `scaffold new` fills the empty line in .env with a random password.
+    assert "POSTGRES_PASSWORD=" in (project / ".env.example").read_text().splitlines()

@@ -869,10 +869,11 @@ def test_every_secret_key_the_env_example_names_gets_a_fresh_value(tmp_path: Pat
 
     (tmp_path / ".env.example").write_text(
         "SECRET_KEY=\nAPI_SECRET_KEY=\n# OTHER_SECRET_KEY=\nDEBUG=true\nNOT A KEY\n"
+        "POSTGRES_PASSWORD=\n"
     )
     found = secret_variables(tmp_path)
-    assert set(found) == {"SECRET_KEY", "API_SECRET_KEY", "OTHER_SECRET_KEY"}
-    assert len(set(found.values())) == 3
+    assert set(found) == {"SECRET_KEY", "API_SECRET_KEY", "OTHER_SECRET_KEY", "POSTGRES_PASSWORD"}
+    assert len(set(found.values())) == 4
     assert all(len(value) >= 50 for value in found.values())
     assert set(secret_variables(tmp_path / "missing")) == {"SECRET_KEY"}
 

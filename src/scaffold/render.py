@@ -158,8 +158,13 @@ def render(
         ) from exc
 
 
+# `.env.example` names that get a fresh random value when left empty there.
+GENERATED_SECRET_SUFFIXES = ("SECRET_KEY", "PASSWORD")
+
+
 def write_env_file(project: Path) -> Path | None:
-    """Create `.env` from `.env.example`, giving every empty `*SECRET_KEY` a fresh secret.
+    """Create `.env` from `.env.example`, giving every empty `*SECRET_KEY` and `*PASSWORD`
+    a fresh secret (URL-safe characters, so a password can go into a database URL as is).
 
     The secret lands only in the git-ignored `.env`, never in a committed file.
     """
@@ -170,7 +175,7 @@ def write_env_file(project: Path) -> Path | None:
     lines = []
     for line in example.read_text(encoding="utf-8").splitlines():
         key, sep, value = line.partition("=")
-        if sep and key.strip().endswith("SECRET_KEY") and not value.strip():
+        if sep and key.strip().endswith(GENERATED_SECRET_SUFFIXES) and not value.strip():
             lines.append(f"{key}={secrets.token_urlsafe(50)}")
         else:
             lines.append(line)

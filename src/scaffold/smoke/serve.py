@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from scaffold.render import GENERATED_SECRET_SUFFIXES
 from scaffold.smoke import compose, dockerfile
 from scaffold.smoke.postgres import fresh_database
 from scaffold.smoke.report import Outcome, tail
@@ -168,13 +169,15 @@ def build_env(
 
 
 def secret_variables(project: Path) -> dict[str, str]:
-    """A fresh value for SECRET_KEY and every other `*SECRET_KEY` the project's .env names."""
+    """A fresh value for SECRET_KEY and every other `*SECRET_KEY` or `*PASSWORD` the
+    project's .env names (as `scaffold new` fills them in, so compose files that require
+    them interpolate)."""
     names = {"SECRET_KEY"}
     example = project / ".env.example"
     if example.is_file():
         for line in example.read_text(encoding="utf-8").splitlines():
             key = line.partition("=")[0].strip().lstrip("#").strip()
-            if key.endswith("SECRET_KEY") and key.isidentifier():
+            if key.endswith(GENERATED_SECRET_SUFFIXES) and key.isidentifier():
                 names.add(key)
     return {name: secrets.token_urlsafe(50) for name in sorted(names)}
 
