@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -878,6 +879,17 @@ def test_every_secret_key_the_env_example_names_gets_a_fresh_value(tmp_path: Pat
     assert set(secret_variables(tmp_path / "missing")) == {"SECRET_KEY"}
 
 
+def test_the_browser_types_the_codes_an_authenticator_app_would() -> None:
+    from scaffold.smoke.browser import totp_code
+
+    # RFC 6238's SHA-1 test vectors (secret "12345678901234567890"), last six digits.
+    secret = base64.b32encode(b"12345678901234567890").decode()
+    assert totp_code(secret, at=59) == "287082"
+    assert totp_code(secret, at=1111111109) == "081804"
+    assert totp_code(secret, at=2000000000) == "279037"
+    assert len(totp_code(secret)) == 6
+
+
 def test_the_browser_check_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     from scaffold.smoke import browser
     from scaffold.smoke.tools import ToolMissing
@@ -887,7 +899,7 @@ def test_the_browser_check_names_what_is_missing(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(browser, "find_tool", missing)
     with pytest.raises(browser.BrowserFailure, match="chromium"):
-        browser.admin_sign_in("http://127.0.0.1:9", "backoffice", "a@example.com", "pw")
+        browser.admin_sign_in("http://127.0.0.1:9", "backoffice", "a@example.com", "pw", "AAAA")
 
 
 def test_a_fastapi_suite_runs_with_its_schema_fuzz_test(tmp_path: Path) -> None:

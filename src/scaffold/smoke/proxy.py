@@ -5,13 +5,15 @@ port; Caddy runs the real Caddyfile with its upstreams and address pointed there
 the environment variables the Caddyfile reads. Then the routing is checked over HTTP,
 and one flow crosses both services: a user made by Django gets a token from the API and
 lists notes with it. Last, headless Chromium signs in to the Django admin through the
-proxy, as a member of staff would.
+proxy, as a member of staff would: password, then authenticator code.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
+import secrets
 import subprocess
 import time
 import urllib.error
@@ -38,15 +40,24 @@ if TYPE_CHECKING:
 
 EMAIL, PASSWORD = "smoke-proxy@example.com", "Smoke-proxy-password-1"
 STAFF_EMAIL, STAFF_PASSWORD = "smoke-staff@example.com", "Smoke-staff-password-1"
+STAFF_TOTP_SECRET = base64.b32encode(secrets.token_bytes(20)).decode()
 
-# Made through Django's ORM, as sign-up plus email verification would leave it.
+# Made through Django's ORM, as sign-up plus email verification would leave them; the
+# superuser (verified by createsuperuser) with an authenticator app, as the admin wants.
 CREATE_USER = f"""
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from django.contrib.auth import get_user_model
 
 user = get_user_model().objects.create_user(email="{EMAIL}", password="{PASSWORD}")
 EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-get_user_model().objects.create_superuser(email="{STAFF_EMAIL}", password="{STAFF_PASSWORD}")
+staff = get_user_model().objects.create_superuser(
+    email="{STAFF_EMAIL}", password="{STAFF_PASSWORD}"
+)
+Authenticator.objects.create(
+    user=staff, type=Authenticator.Type.TOTP, data={{"secret": encrypt("{STAFF_TOTP_SECRET}")}}
+)
 """
 
 
@@ -118,7 +129,7 @@ def _check_routes(ctx: Context, front: str, logs: list[Path]) -> list[str]:
     checks = [
         (f"{front}/healthz", "Django's health through the proxy"),
         (f"{front}/api/v1/health", "the API's health through the proxy"),
-        (f"{front}/{admin}/login/", "the Django admin's sign-in page through the proxy"),
+        (f"{front}/{admin}/login/", "the admin's sign-in (the site's) through the proxy"),
         (f"{front}/accounts/login/", "the sign-in page through the proxy"),
     ]
     seen = []
@@ -150,7 +161,7 @@ def _browser_admin_sign_in(ctx: Context, front: str) -> str:
 
     admin = str(ctx.answers.get("admin_path", "admin"))
     try:
-        return admin_sign_in(front, admin, STAFF_EMAIL, STAFF_PASSWORD)
+        return admin_sign_in(front, admin, STAFF_EMAIL, STAFF_PASSWORD, STAFF_TOTP_SECRET)
     except BrowserFailure as exc:
         raise ProxyFailure(f"Chromium could not sign in to the admin: {exc}") from exc
 
@@ -226,5 +237,6 @@ def serve_behind_proxy(ctx: Context) -> Outcome:
         return Outcome.fail(str(exc))
     return Outcome.ok(
         f"Caddy routed {', '.join(routes)}, a Django user's token listed notes and Chromium "
-        f"signed in to the admin ({admin_title!r}), on {database_kind}"
+        f"signed in to the admin with password and authenticator code ({admin_title!r}), "
+        f"on {database_kind}"
     )

@@ -23,6 +23,8 @@ from api.main import create_app
 from api.settings import Settings
 from notes.models import Note
 
+from .conftest import add_second_factor
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "a-long-test-password-42"
@@ -86,6 +88,7 @@ def alice() -> User:
 @pytest.fixture
 def admin_client(client: Client) -> Client:
     admin = User.objects.create_superuser(email="admin@example.com", password=PASSWORD)
+    add_second_factor(admin)
     client.force_login(admin)
     return client
 

@@ -6,9 +6,6 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-admin.site.site_header = f"{settings.SITE_NAME} administration"
-admin.site.site_title = settings.SITE_NAME
-
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("accounts/", include("allauth.urls")),

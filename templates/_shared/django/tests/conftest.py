@@ -2,6 +2,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 
 from accounts.models import User
@@ -29,3 +30,9 @@ def make_user(db: None) -> UserFactory:
         return user
 
     return make
+
+
+def add_second_factor(user: User) -> None:
+    """Give `user` an authenticator, as the admin wants of staff (ADMIN_REQUIRE_MFA), for
+    tests that sign in with force_login and so never enter a code."""
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={})

@@ -1,0 +1,1 @@
+../../_shared/django/project/admin_site.py

@@ -1,0 +1,1 @@
+../../_shared/django/tests/test_admin.py
