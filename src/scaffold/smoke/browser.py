@@ -15,8 +15,12 @@ import os
 import tempfile
 import time
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from scaffold.smoke.tools import ToolMissing, find_tool
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 # Without the background-networking flags Chromium keeps dialling out, and a closed
 # network refuses it over and over.
@@ -31,10 +35,6 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
 )
-
-
-if TYPE_CHECKING:
-    from selenium.webdriver.remote.webdriver import WebDriver
 
 TOTP_STEP = 30  # seconds; six digits, HMAC-SHA1: what authenticator apps use
 
@@ -69,8 +69,6 @@ def _submit(browser: WebDriver, fields: dict[str, str]) -> None:
 
 
 def _wait_for_path(browser: WebDriver, path: str, timeout: float = 15) -> None:
-    from urllib.parse import urlsplit
-
     from selenium.webdriver.common.by import By
 
     deadline = time.monotonic() + timeout
