@@ -269,8 +269,31 @@ def test_ctrl_c_during_render_leaves_nothing_and_exits_130(
     monkeypatch.setattr("scaffold.new.render", _render_then(KeyboardInterrupt()))
     result = scaffold("new", "deep/nested/shop", "-a", "django", "--yes")
     assert result.exit_code == 130
-    assert "interrupted" in result.stderr
+    assert "interrupted: nothing was created" in result.stderr
     assert tree_snapshot(workdir) == set()  # not even the parent folders it created
+
+
+def test_ctrl_c_once_the_project_is_complete_keeps_it_and_says_so(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    from scaffold.interrupts import Gate
+
+    real_close = Gate.close
+
+    def close_then_interrupt(self: Gate) -> None:
+        real_close(self)
+        os.kill(os.getpid(), signal.SIGINT)  # as the project is moved into place
+
+    monkeypatch.setattr(Gate, "close", close_then_interrupt)
+    result = scaffold("new", "shop", "-a", "django", "--yes")
+    assert result.exit_code == 0, result.output
+    assert f"Created {workdir / 'shop'} (django" in result.stderr
+    assert "Interrupted after the project was complete: it is kept" in result.stderr
+    assert (workdir / "shop" / "manage.py").is_file()
+    assert git(workdir / "shop", "status", "--porcelain") == ""
 
 
 def test_ctrl_c_into_an_existing_empty_folder_keeps_it_empty(
@@ -397,7 +420,7 @@ def test_termination_signals_clean_up_like_ctrl_c() -> None:
     previous = signal.getsignal(signal.SIGTERM)
     try:
         with pytest.raises(SystemExit):
-            _run_main(["--version"])
+            _run_main(["recommend", "--json"])
         assert signal.getsignal(signal.SIGTERM) is entry._interrupt
         with pytest.raises(KeyboardInterrupt):
             entry._interrupt(signal.SIGTERM, None)
@@ -416,3 +439,50 @@ def _run_main(argv: list[str]) -> None:
         entry.main()
     finally:
         sys_module.argv = saved
+
+
+# --- names, paths and reused answers files ------------------------------------------------
+
+
+def test_accents_in_the_name_are_transliterated_for_the_slug(workdir: Path) -> None:
+    result = scaffold("new", "café", "-a", "fastapi", "--yes")
+    assert result.exit_code == 0, result.output
+    recorded = yaml.safe_load((workdir / "café" / ".copier-answers.yml").read_text())
+    assert (recorded["project_name"], recorded["project_slug"]) == ("café", "cafe")
+    assert recorded["package_name"] == "cafe"
+
+
+def test_a_name_with_no_letters_is_refused_clearly(workdir: Path) -> None:
+    result = scaffold("new", "日本", "-a", "fastapi", "--yes")
+    assert result.exit_code == 2
+    assert "gives no project slug" in result.stderr
+    assert "--data project_slug=" in result.stderr
+    assert tree_snapshot(workdir) == set()
+
+
+def test_created_names_the_resolved_path(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (workdir / "here").mkdir()
+    monkeypatch.chdir(workdir / "here")
+    result = scaffold("new", "../shop", "-a", "django", "--yes", "--no-git")
+    assert result.exit_code == 0, result.output
+    assert f"Created {workdir / 'shop'} (" in result.stderr
+    assert "  cd ../shop" in result.stdout
+
+
+@pytest.mark.parametrize("how", ["answers-file", "data"])
+def test_copiers_own_records_are_ignored_the_same_way_from_both_sources(
+    workdir: Path, tmp_path: Path, how: str
+) -> None:
+    if how == "answers-file":
+        answers = tmp_path / "answers.yml"
+        answers.write_text("_commit: v0.2.1\n_src_path: /elsewhere\nproject_name: Shop\n")
+        extra = ["--answers-file", str(answers)]
+    else:
+        extra = ["--data", "_commit=v0.2.1", "--data", "_src_path=/elsewhere"]
+    result = scaffold("new", "shop", "-a", "django", "--yes", *extra)
+    assert result.exit_code == 0, result.output
+    assert "ignoring _commit from" in result.stderr
+    assert "pass --template-version to choose one" in result.stderr
+    assert "ignoring _src_path from" in result.stderr
+    recorded = yaml.safe_load((workdir / "shop" / ".copier-answers.yml").read_text())
+    assert recorded["_commit"] == f"v{open_store().latest}"

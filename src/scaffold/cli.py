@@ -18,6 +18,7 @@ from scaffold.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ScaffoldErr
 
 app = typer.Typer(
     name="scaffold",
+    context_settings={"max_content_width": 100},
     help="Choose Django, FastAPI or a hybrid for a Python web backend, and generate it.",
     no_args_is_help=True,
     add_completion=False,
@@ -70,7 +71,11 @@ WorkloadOpt = Annotated[
 TeamSizeOpt = Annotated[
     int | None,
     typer.Option(
-        "--team-size", min=1, max=MAX_TEAM_SIZE, help="How many people work on the project."
+        "--team-size",
+        min=1,
+        max=MAX_TEAM_SIZE,
+        metavar="N",
+        help="How many people work on the project.",
     ),
 ]
 TeamKnowsOpt = Annotated[
@@ -113,7 +118,7 @@ def _json_error(message: str, hint: str | None, exit_code: int) -> None:
     typer.echo(json.dumps({"error": error}, indent=2))
 
 
-@app.command()
+@app.command(short_help="Recommend Django, FastAPI or the hybrid, with the reasons.")
 def recommend(
     serves: ServesOpt = None,
     admin: AdminOpt = None,
@@ -142,6 +147,16 @@ def recommend(
         )
         if can_prompt():
             answers = ask_advisor_questions(answers, QuestionaryPrompter())
+        else:
+            missing = [
+                "--admin/--no-admin" if name == "admin" else f"--{name.replace('_', '-')}"
+                for name in ("serves", "admin", "workload", "team_size", "team_knows")
+                if name not in answers.facts()
+            ]
+            if missing:
+                report.status(
+                    f"not asked (no terminal), so counted as neutral: {', '.join(missing)}"
+                )
         advice = advise(answers)
         if json_output:
             typer.echo(json.dumps(advice.to_json_dict(), indent=2))
@@ -154,11 +169,16 @@ def recommend(
     run_command(action, json_output=json_output)
 
 
-@app.command()
+@app.command(short_help="Generate a project: recommendation, questions, render, git.")
 def new(
     dest: Annotated[
         Path | None,
-        typer.Argument(help="Directory to create (new or empty). Default: ./<project-slug>."),
+        typer.Argument(
+            metavar="DEST",
+            help="Directory to create (new or empty). Without it, the project name is asked "
+            "(or given with --data project_name=...) and the directory is ./<its slug>.",
+            show_default=False,
+        ),
     ] = None,
     architecture: Annotated[
         Architecture | None,
@@ -171,10 +191,17 @@ def new(
     ] = False,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", "-d", help="Answer a template question: KEY=VALUE (repeatable)."),
+        typer.Option(
+            "--data",
+            "-d",
+            metavar="KEY=VALUE",
+            help="Answer a template question (repeatable).",
+            show_default=False,
+        ),
     ] = None,
     answers_file: Annotated[
-        Path | None, typer.Option("--answers-file", help="YAML file of template answers.")
+        Path | None,
+        typer.Option("--answers-file", metavar="PATH", help="YAML file of template answers."),
     ] = None,
     no_git: Annotated[
         bool, typer.Option("--no-git", help="Do not create a git repository and first commit.")
@@ -182,7 +209,9 @@ def new(
     template_version: Annotated[
         str | None,
         typer.Option(
-            "--template-version", help="Render an older template version (default: newest)."
+            "--template-version",
+            metavar="VERSION",
+            help="Render an older template version (default: newest).",
         ),
     ] = None,
     serves: ServesOpt = None,
@@ -197,6 +226,7 @@ def new(
     def action() -> int:
         from scaffold import report
         from scaffold.advisor import Answers
+        from scaffold.interrupts import interrupt_gate
         from scaffold.new import NewRequest, create_project
         from scaffold.prompts import QuestionaryPrompter, can_prompt
         from scaffold.template_answers import parse_data_flags
@@ -217,35 +247,53 @@ def new(
             git=not no_git,
             template_version=template_version,
         )
-        result = create_project(
-            request,
-            prompter=QuestionaryPrompter() if can_prompt() else None,
-            status=report.status,
-            show_recommendation=report.show_recommendation,
-        )
-        if json_output:
-            typer.echo(json.dumps(result.to_json_dict(), indent=2))
-            return EXIT_OK
-        report.stderr().print(
-            f"[green]Created[/green] {report.escape(str(result.path))} "
-            f"({result.architecture.value}, template {result.template_version})"
-        )
-        report.stdout().print("Next steps:")
-        for step in result.next_steps:
-            report.stdout().print(f"  {report.escape(step)}")
+        with interrupt_gate() as gate:
+            result = create_project(
+                request,
+                prompter=QuestionaryPrompter() if can_prompt() else None,
+                status=report.status,
+                show_recommendation=report.show_recommendation,
+                before_move=gate.close,
+            )
+            if json_output:
+                typer.echo(json.dumps(result.to_json_dict(), indent=2))
+            else:
+                report.stderr().print(
+                    f"[green]Created[/green] {report.escape(str(result.path))} "
+                    f"({result.architecture.value}, template {result.template_version})"
+                )
+                report.stdout().print("Next steps:")
+                for step in result.next_steps:
+                    report.stdout().print(f"  {report.escape(step)}")
+        if gate.held:
+            report.stderr().print(
+                "Interrupted after the project was complete: it is kept, as shown above."
+            )
         return EXIT_OK
 
-    run_command(action, json_output=json_output)
+    run_command(
+        action,
+        json_output=json_output,
+        interrupted="interrupted: nothing was created",
+    )
 
 
-PathArg = Annotated[Path, typer.Argument(help="The generated project (default: here).")]
+PathArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="PATH", help="The generated project (default: here).", show_default=False
+    ),
+]
 
 
-@app.command()
+@app.command(short_help="Bring a project to a newer template version (3-way merge).")
 def update(
     path: PathArg = Path(),
     to: Annotated[
-        str | None, typer.Option("--to", help="Template version to go to (default: newest).")
+        str | None,
+        typer.Option(
+            "--to", metavar="VERSION", help="Template version to go to, in full (default: newest)."
+        ),
     ] = None,
     architecture: Annotated[
         Architecture | None,
@@ -255,7 +303,13 @@ def update(
     ] = None,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", "-d", help="Change or add a template answer: KEY=VALUE."),
+        typer.Option(
+            "--data",
+            "-d",
+            metavar="KEY=VALUE",
+            help="Change or add a template answer (repeatable).",
+            show_default=False,
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the changes as a diff; write nothing.")
@@ -308,9 +362,13 @@ def update(
     )
 
 
-@app.command()
+@app.command(short_help="Is the project on the newest template version? (for CI)")
 def check(path: PathArg = Path(), json_output: JsonOpt = False) -> None:
-    """Exit 0 when the project is on the newest template version, 1 when it is behind."""
+    """Exit 0 when the project is on the newest template version, 1 when it is behind.
+
+    When behind, it lists the project's files an update would add, change or remove and
+    the release notes in between. Exit 2 when PATH is not a project scaffold generated.
+    """
 
     def action() -> int:
         from scaffold import report
@@ -326,18 +384,22 @@ def check(path: PathArg = Path(), json_output: JsonOpt = False) -> None:
     run_command(action, json_output=json_output)
 
 
-@app.command()
+@app.command(short_help="Prove the templates: render, install, lint, test, serve.")
 def smoke(
     architecture: Annotated[
         list[Architecture] | None,
         typer.Option(
-            "--architecture", "-a", help="Architecture to prove (repeatable; default all)."
+            "--architecture",
+            "-a",
+            metavar="<django|fastapi|hybrid>",
+            help="Architecture to prove (repeatable; default all).",
         ),
     ] = None,
     postgres: Annotated[
         str | None,
         typer.Option(
             "--postgres",
+            metavar="URL",
             help="PostgreSQL server URL for the database checks "
             "(default: the local server when it answers; checks skip otherwise).",
         ),
@@ -363,19 +425,10 @@ def smoke(
     run_command(action, json_output=json_output)
 
 
-@app.command()
+@app.command(short_help="Print scaffold's version.")
 def version() -> None:
-    """Print scaffold's version and the newest template version it ships."""
-
-    def action() -> int:
-        from importlib.metadata import version as installed
-
-        from scaffold.template_store import open_store
-
-        typer.echo(f"scaffold {installed('scaffold')} (templates {open_store().latest})")
-        return EXIT_OK
-
-    run_command(action)
+    """Print scaffold's version. (`scaffold check` names the template versions it knows.)"""
+    _show_version(True)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from scaffold.git_tools import config_value, init_and_commit, inside_work_tree
 from scaffold.prompts import Prompter
 from scaffold.render import check_destination, nearest_existing, render, staged, write_env_file
 from scaffold.template_answers import check_known_keys, load_answers_file, slugify
+from scaffold.template_questions import ask_template_questions
 from scaffold.template_store import open_store
 
 Status = Callable[[str], None]
@@ -52,6 +53,13 @@ class NewResult:
         }
 
 
+# Keys Copier writes into an answers file for itself; a reused answers file holds them.
+COPIER_RECORDS = {
+    "_commit": "it records the template version a project came from; pass "
+    "--template-version to choose one",
+    "_src_path": "scaffold always renders its own templates",
+}
+
 ADVISOR_FLAGS = "--serves, --admin/--no-admin, --workload, --team-size, --team-knows"
 
 
@@ -86,14 +94,24 @@ def choose_architecture(
     return Architecture(picked), advice
 
 
-def _merged_data(request: NewRequest, questions: Mapping[str, Any]) -> dict[str, Any]:
+def _merged_data(
+    request: NewRequest, questions: Mapping[str, Any], status: Status
+) -> dict[str, Any]:
+    """The answers from the answers file, then --data; Copier's own records are left out."""
     data: dict[str, Any] = {}
+    sources: list[tuple[str, Mapping[str, Any]]] = []
     if request.answers_file is not None:
-        from_file = load_answers_file(request.answers_file)
-        check_known_keys(from_file, questions, origin=f"answers file {request.answers_file}")
-        data.update(from_file)
-    check_known_keys(request.data, questions, origin="--data")
-    data.update(request.data)
+        sources.append(
+            (f"answers file {request.answers_file}", load_answers_file(request.answers_file))
+        )
+    sources.append(("--data", request.data))
+    for origin, given in sources:
+        answers = dict(given)
+        for key in sorted(set(answers) & set(COPIER_RECORDS)):
+            del answers[key]
+            status(f"ignoring {key} from {origin}: {COPIER_RECORDS[key]}")
+        check_known_keys(answers, questions, origin=origin)
+        data.update(answers)
     return data
 
 
@@ -103,36 +121,49 @@ def create_project(
     prompter: Prompter | None,
     status: Status,
     show_recommendation: Callable[[Recommendation], None],
+    before_move: Callable[[], None] = lambda: None,
 ) -> NewResult:
-    """Everything `scaffold new` does; `prompter` is None when nobody can be asked."""
+    """Everything `scaffold new` does; `prompter` is None when nobody can be asked.
+
+    `before_move` runs once the project is complete, just before it is moved into place.
+    """
     if request.dest is not None:
         check_destination(request.dest)  # fail before asking anything
     store = open_store()
     tag = store.tag_for(request.template_version or store.latest)
     version = tag.removeprefix("v")
     questions = store.questions(tag)
-    data = _merged_data(request, questions)
+    data = _merged_data(request, questions, status)
 
     architecture, advice = _pick_architecture(request, data, prompter, show_recommendation)
     data["architecture"] = architecture.value
     if "project_name" not in data:
         data["project_name"] = _project_name(request, prompter)
-    dest = request.dest if request.dest is not None else Path(slugify(str(data["project_name"])))
-    if not dest.absolute().name:
+    if not str(data["project_name"]).strip():
         raise UsageError(
-            f"project name {data['project_name']!r} gives no directory name",
-            hint="pass DEST, e.g. `scaffold new my-shop`",
+            "project_name must not be empty", hint="pass one, e.g. --data project_name='My Shop'"
         )
+    slug = str(data.get("project_slug") or slugify(str(data["project_name"])))
+    if not slug:
+        raise UsageError(
+            f"project name {data['project_name']!r} gives no project slug (a distribution "
+            "name needs letters or digits)",
+            hint="pass one, e.g. --data project_slug=my-shop",
+        )
+    dest = request.dest if request.dest is not None else Path(slug)
     check_destination(dest)
 
     user_defaults = {
         key: value
         for key, value in (
+            ("project_slug", slug),  # transliterated: café -> cafe, where Copier's gives caf
             ("author_name", config_value(Path.cwd(), "user.name")),
             ("author_email", config_value(Path.cwd(), "user.email")),
         )
         if value
     }
+    if prompter is not None and not request.yes:
+        data = ask_template_questions(questions, data, user_defaults, prompter)
     use_git = request.git and not inside_work_tree(nearest_existing(dest.absolute()))
     if request.git and not use_git:
         status(f"{dest} is inside a git repository: not creating another one")
@@ -144,13 +175,13 @@ def create_project(
             "committed on main"
         )
     status(f"Using the {architecture.value} template {version} for {dest}")
-    with staged(dest) as project:
+    with staged(dest, before_move=before_move) as project:
         render(
             src_path=store.src_path,
             vcs_ref=tag,
             project=project,
             data=data,
-            ask=prompter is not None and not request.yes,
+            ask=False,  # every question was asked above, or takes its default
             user_defaults=user_defaults,
         )
         answers = _rendered_answers(project)
@@ -172,7 +203,7 @@ def create_project(
                 fallback_email=str(answers.get("author_email", "scaffold@localhost")),
             )
     return NewResult(
-        path=dest.absolute(),
+        path=dest.resolve(),
         architecture=architecture,
         template_version=version,
         next_steps=next_steps(architecture, str(dest), package_name, in_full=in_full),

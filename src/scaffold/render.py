@@ -11,7 +11,7 @@ import re
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -77,11 +77,12 @@ def check_destination(dest: Path) -> None:
 
 
 @contextmanager
-def staged(dest: Path) -> Iterator[Path]:
+def staged(dest: Path, before_move: Callable[[], None] = lambda: None) -> Iterator[Path]:
     """Yield a fresh folder to render into; on success its contents become `dest`.
 
     On any exception (KeyboardInterrupt included) the staging folder and any parent folders
-    this created are removed, and `dest` is untouched.
+    this created are removed, and `dest` is untouched. `before_move` runs just before the
+    move into place, the point after which the project is kept.
     """
     dest = dest.absolute()
     created: list[Path] = []
@@ -104,6 +105,7 @@ def staged(dest: Path) -> Iterator[Path]:
         project.mkdir()
         yield project
         check_destination(dest)  # it may have been filled while we rendered
+        before_move()
         if dest.exists():
             for entry in project.iterdir():
                 entry.rename(dest / entry.name)

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import difflib
 import re
-import signal
 import stat
 import subprocess
 import tempfile
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +24,7 @@ from packaging.version import Version
 
 from scaffold.choices import Architecture
 from scaffold.errors import GitError, UsageError
+from scaffold.interrupts import interrupt_gate
 from scaffold.merge import FileMerge, Outcome, merge_file
 from scaffold.pristine import ANSWERS_FILE, Tree, render_pristine, scratch_temp_dir
 from scaffold.project import GeneratedProject, git_dirty_paths, load_project
@@ -115,7 +114,9 @@ def _check_repository(path: Path) -> None:
         shown = ", ".join(dirty[:8]) + (f" and {len(dirty) - 8} more" if len(dirty) > 8 else "")
         raise UsageError(
             f"{path} has uncommitted changes ({shown})",
-            hint="commit or stash them first, so the update's changes can be reviewed on their own",
+            hint="commit them first, or stash them with `git stash --include-untracked` (plain "
+            "`git stash` leaves new files behind), so the update's changes can be reviewed on "
+            "their own",
         )
 
 
@@ -326,22 +327,10 @@ def apply_update(result: UpdateResult) -> bool:
     template versions in a way no later update can untangle. Returns whether one arrived,
     so the caller can say that the update was finished anyway.
     """
-    if threading.current_thread() is not threading.main_thread():
-        _write_planned(result)  # signals only reach the main thread
-        return False
-    received: list[int] = []
-
-    def hold(signum: int, _frame: object) -> None:
-        received.append(signum)
-
-    held = (signal.SIGINT, signal.SIGTERM)
-    previous = {signum: signal.signal(signum, hold) for signum in held}
-    try:
+    with interrupt_gate() as gate:
+        gate.close()
         _write_planned(result)
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    return bool(received)
+    return bool(gate.held)
 
 
 def _remove(project: Path, target: Path) -> None:
