@@ -110,10 +110,72 @@ def test_no_prompter_and_no_yes_is_an_error_naming_the_flags() -> None:
 
 def test_ci_or_a_pipe_never_prompts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
-    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
     monkeypatch.setenv("CI", "true")
     assert can_prompt() is False
     monkeypatch.delenv("CI")
     assert can_prompt() is True
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert can_prompt() is False
+
+
+def test_stdout_sent_to_a_file_still_prompts_on_the_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `scaffold recommend > choice.txt`: prompts are drawn on stderr, the verdict is data.
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: False)
+    assert can_prompt() is True
+
+
+def test_a_refused_answer_is_explained_in_full_and_asked_again(pipe: PipeInput) -> None:
+    shown: list[str] = []
+    long_reason = "no: " + "this explanation is longer than any terminal is wide " * 3
+    asker = QuestionaryPrompter(show_problem=shown.append, input=pipe, output=DummyOutput())
+    pipe.send_text("\x7f" + "0" + ENTER + "\x7f" + "7" + ENTER)
+    size = asker.text("How many?", "3", lambda v: None if v != "0" else long_reason)
+    assert size == "7"
+    assert shown == [long_reason]
+
+
+def test_the_template_questions_are_asked_in_order_with_copiers_rules(pipe: PipeInput) -> None:
+    from scaffold.template_questions import ask_template_questions
+
+    questions = {
+        "architecture": {"type": "str", "choices": {"Django": "django", "FastAPI": "fastapi"}},
+        "project_name": {"type": "str", "help": "Project name"},
+        "project_slug": {
+            "type": "str",
+            "default": "{{ project_name | lower | regex_replace('[^a-z0-9]+', '-') }}",
+            "validator": "{% if not (project_slug | regex_search('^[a-z][a-z0-9-]*$')) %}"
+            "project_slug '{{ project_slug }}' is not\n  a valid name{% endif %}",
+        },
+        "python_version": {"type": "str", "choices": ["3.12", "3.13"], "default": "3.12"},
+        "admin_path": {
+            "type": "str",
+            "default": "backoffice",
+            "when": "{{ architecture == 'django' }}",
+        },
+        "workers": {"type": "int", "default": 2},
+    }
+    shown: list[str] = []
+    asker = QuestionaryPrompter(show_problem=shown.append, input=pipe, output=DummyOutput())
+    pipe.send_text(
+        "\x15" + "9shop" + ENTER  # slug: refused (starts with a digit)
+        + "\x15" + "shop" + ENTER  # slug again: accepted
+        + DOWN + ENTER  # python 3.13
+        + ENTER  # workers: the default 2
+    )  # fmt: skip
+    answers = ask_template_questions(
+        questions, {"architecture": "fastapi", "project_name": "Shop"}, {}, asker
+    )
+    assert answers == {
+        "architecture": "fastapi",
+        "project_name": "Shop",
+        "project_slug": "shop",
+        "python_version": "3.13",
+        "workers": 2,
+    }  # admin_path is not asked: its `when` is false for fastapi
+    assert shown == ["project_slug '9shop' is not a valid name"]

@@ -1,7 +1,8 @@
 """Interactive questions, behind a small interface so tests can drive them through a pipe.
 
 Nothing here is used unless `can_prompt()` is true: questionary would read piped stdin
-as keystrokes and silently pick answers.
+as keystrokes and silently pick answers. Prompts are drawn on stderr, so a command whose
+output goes to a file (`scaffold recommend > choice.txt`) still asks on the terminal.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from scaffold.choices import MAX_TEAM_SIZE, Serves, TeamKnows, Workload
 
 
 def can_prompt() -> bool:
-    """True only on a real terminal outside CI."""
-    return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+    """True only on a real terminal (keys in, prompts out on stderr) outside CI."""
+    return sys.stdin.isatty() and sys.stderr.isatty() and not os.environ.get("CI")
 
 
 class Prompter(Protocol):
@@ -31,10 +32,19 @@ class Prompter(Protocol):
 
 
 class QuestionaryPrompter:
-    """Arrow-key prompts. `io` is passed through to prompt_toolkit (tests give a pipe)."""
+    """Arrow-key prompts on stderr. `io` goes to prompt_toolkit (tests give a pipe).
 
-    def __init__(self, **io: Any) -> None:
+    `show_problem` prints a refused answer's reason; by default on stderr, wrapped to the
+    terminal, where a prompt's own toolbar would cut it at one line.
+    """
+
+    def __init__(self, show_problem: Callable[[str], None] | None = None, **io: Any) -> None:
+        if "output" not in io:
+            from prompt_toolkit.output import create_output
+
+            io["output"] = create_output(stdout=sys.stderr)
         self._io = io
+        self._show_problem = show_problem or _print_problem
 
     def select(self, message: str, choices: Sequence[tuple[str, str]], default: str | None) -> str:
         import questionary
@@ -51,13 +61,19 @@ class QuestionaryPrompter:
     def text(self, message: str, default: str, validate: Callable[[str], str | None]) -> str:
         import questionary
 
-        def check(value: str) -> bool | str:
+        while True:
+            value = str(questionary.text(message, default=default, **self._io).unsafe_ask())
             problem = validate(value)
-            return True if problem is None else problem
+            if problem is None:
+                return value
+            self._show_problem(problem)
+            default = value  # ask again, keeping what was typed to correct
 
-        return str(
-            questionary.text(message, default=default, validate=check, **self._io).unsafe_ask()
-        )
+
+def _print_problem(problem: str) -> None:
+    from scaffold import report
+
+    report.stderr().print(f"[red]✗[/red] {report.escape(problem)}")
 
 
 SERVES_CHOICES = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ def parse_data_flags(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def load_answers_file(path: Path) -> dict[str, Any]:
-    """A YAML mapping of answers; Copier's own `_`-prefixed keys are ignored."""
+    """A YAML mapping of answers, as written (Copier's `_` records included)."""
     import yaml
 
     try:
@@ -53,7 +54,7 @@ def load_answers_file(path: Path) -> dict[str, Any]:
             f"not a {type(loaded).__name__}",
             hint="write one `question: answer` per line, e.g. `project_name: My Shop`",
         )
-    return {str(key): value for key, value in loaded.items() if not str(key).startswith("_")}
+    return {str(key): value for key, value in loaded.items()}
 
 
 def check_known_keys(answers: Mapping[str, Any], questions: Iterable[str], *, origin: str) -> None:
@@ -67,5 +68,8 @@ def check_known_keys(answers: Mapping[str, Any], questions: Iterable[str], *, or
 
 
 def slugify(name: str) -> str:
-    """The directory name for a project when no destination is given."""
-    return re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
+    """A distribution name from a project name: accents dropped (café -> cafe), then
+    lowercase letters and digits joined by single hyphens; empty if nothing is left."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.strip().lower()).strip("-")
+    return re.sub(r"^[^a-z]+", "", slug)  # a distribution name starts with a letter
