@@ -43,7 +43,7 @@ def test_human_output_explains_the_verdict() -> None:
     assert "a team of 20 or more can own two services" in out
     assert "Runner-up: django" in out
     assert "What would change the verdict:" in out
-    assert "--team-size 1-5 → django" in out
+    assert "--team-size 1 → django (a team of 1-5)" in out
     assert "scaffold new my-project --architecture hybrid" in out
 
 
@@ -89,3 +89,24 @@ def test_rows_that_do_not_separate_winner_and_runner_up_are_shown_as_alike() -> 
     alike = result.stdout.split("Counted alike for hybrid and django:")[1].split("Runner-up")[0]
     assert "the hybrid keeps it" in alike
     assert "Against it:" not in result.stdout
+
+
+def test_every_flag_the_hints_print_is_accepted() -> None:
+    import shlex
+
+    from scaffold.advisor import ALTERNATIVES, flag_for
+
+    for criterion, answers in ALTERNATIVES.items():
+        for answer in answers:
+            hint = flag_for(criterion, answer)
+            result = runner.invoke(app, ["recommend", "--json", *shlex.split(hint)])
+            assert result.exit_code == 0, f"{hint}: {result.output}"
+
+
+def test_without_a_terminal_it_says_which_answers_count_as_neutral() -> None:
+    result = runner.invoke(app, ["recommend", "--serves", "api", "--team-size", "3"])
+    assert result.exit_code == 0
+    assert (
+        "not asked (no terminal), so counted as neutral: --admin/--no-admin, --workload, "
+        "--team-knows" in result.stderr
+    )

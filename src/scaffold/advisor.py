@@ -301,9 +301,18 @@ def band_range(band: str) -> str:
 
 
 def flag_for(criterion: Criterion, answer: str) -> str:
-    """The command-line flag that gives this answer."""
+    """The command-line flag that gives this answer, as the flag accepts it.
+
+    A team-size band is given by its smallest size (`answer_scope` names the band).
+    """
     if criterion == "admin":
         return "--admin" if answer == "yes" else "--no-admin"
     if criterion == "team_size":
-        return f"--team-size {band_range(answer)}"
+        smallest = {name: size for size, name in TEAM_SIZE_BANDS}[answer]
+        return f"--team-size {smallest}"
     return f"--{criterion.replace('_', '-')} {answer}"
+
+
+def answer_scope(criterion: Criterion, answer: str) -> str:
+    """What else gives the same answer as `flag_for`'s flag, e.g. `a team of 6-19`."""
+    return f"a team of {band_range(answer)}" if criterion == "team_size" else ""

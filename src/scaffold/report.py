@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from scaffold.advisor import Recommendation, flag_for
+from scaffold.advisor import Criterion, Recommendation, answer_scope, flag_for
 from scaffold.architectures import CATALOG, SKELETON_NOTE
 from scaffold.choices import Architecture
 
@@ -79,6 +79,7 @@ def recommendation_lines(advice: Recommendation) -> list[str]:
         lines.append("What would change the verdict:")
         lines += [
             f"  {escape(flag_for(flip.criterion, flip.answer))} → {flip.architecture.value}"
+            + _scope(flip.criterion, flip.answer)
             for flip in advice.flips
         ]
     else:
@@ -86,6 +87,11 @@ def recommendation_lines(advice: Recommendation) -> list[str]:
     if not CATALOG[winner].complete:
         lines.append(f"[yellow]Note:[/yellow] the {winner.value} template is {SKELETON_NOTE}.")
     return lines
+
+
+def _scope(criterion: Criterion, answer: str) -> str:
+    scope = answer_scope(criterion, answer)
+    return f" [dim]({escape(scope)})[/dim]" if scope else ""
 
 
 def show_recommendation(advice: Recommendation) -> None:
