@@ -26,7 +26,7 @@ def _catches(pid: int, signum: int) -> bool:
 def test_sigterm_while_the_cli_loads_is_a_clean_interrupt(tmp_path: Path) -> None:
     scaffold = Path(sys.executable).with_name("scaffold")
     process = subprocess.Popen(
-        [str(scaffold), "version"],
+        [str(scaffold), "recommend", "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -70,3 +70,20 @@ def test_the_handler_is_in_place_before_the_command_line_is_imported(
     assert seen == [entry._interrupt]
     assert stopped.value.code == 130
     assert "interrupted before starting: nothing was changed" in capsys.readouterr().err
+
+
+def test_version_answers_without_loading_the_cli_or_the_templates(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    scaffold = Path(sys.executable).with_name("scaffold")
+    for args in (["version"], ["--version"]):
+        done = subprocess.run(
+            [str(scaffold), *args],
+            env={**os.environ, "HOME": str(tmp_path), "PYTHONPROFILEIMPORTTIME": "1"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert done.stdout == f"scaffold {version('scaffold')}\n"
+        assert "typer" not in done.stderr  # the import-time log names every module loaded
+    assert not (tmp_path / ".scaffold").exists()

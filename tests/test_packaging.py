@@ -99,9 +99,9 @@ def test_an_installed_wheel_works_under_any_home_directory(dist: Path, tmp_path:
     # Another person, another home: scaffold materializes its bundle there on first use,
     # and Copier resolves the recorded `~` to it.
     assert not (second_home / ".scaffold").exists()
-    shown = _run_scaffold(site, second_home, tmp_path, "version")
+    shown = _run_scaffold(site, second_home, tmp_path, "check", "shop", "--json")
     assert shown.returncode == 0, shown.stderr
-    assert f"templates {version}" in shown.stdout
+    assert json.loads(shown.stdout)["latest_version"] == version
     copier = Path(sys.executable).with_name("copier")
     checked = subprocess.run(
         [str(copier), "check-update", "--output-format", "json"],

@@ -22,6 +22,12 @@ def main() -> None:
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _interrupt)
+    if sys.argv[1:] in (["version"], ["--version"]):
+        # Typer costs a few hundred milliseconds to load; the answer needs none of it.
+        from importlib.metadata import version
+
+        print(f"scaffold {version('scaffold')}")
+        return
     try:
         from scaffold.cli import main as run_cli
     except KeyboardInterrupt:
