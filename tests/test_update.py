@@ -314,7 +314,7 @@ def test_uncommitted_changes_are_refused(project: Path) -> None:
     (project / "scratch.txt").write_text("untracked\n")
     result = _refused(project)
     assert "has uncommitted changes (notes/views.py, scratch.txt)" in result.stderr
-    assert "commit or stash" in result.stderr
+    assert "git stash --include-untracked" in result.stderr
 
 
 def test_a_project_outside_git_is_refused(project: Path) -> None:
