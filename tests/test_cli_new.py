@@ -113,7 +113,7 @@ def test_an_empty_existing_directory_is_filled(workdir: Path) -> None:
 
 
 def test_secrets_and_passwords_go_to_the_ignored_env_file_only(tmp_path: Path) -> None:
-    from scaffold.render import write_env_file
+    from scaffold.env_file import write_env_file
 
     (tmp_path / ".env.example").write_text(
         "DEBUG=true\nSECRET_KEY=\nJWT_SECRET_KEY=\nDATABASE_URL=\nKEEP_SECRET_KEY=given\n"

@@ -399,6 +399,8 @@ def test_a_django_project_grows_into_the_hybrid_keeping_its_edits(project: Path)
     assert data["conflicts"] == []
     assert "# Team note: keep list views paginated." in views.read_text()
     assert answers(project)["architecture"] == "hybrid"
+    assert data["env_added"] == ["API_SECRET_KEY"]  # the API's key, so compose.yml starts
+    assert "API_SECRET_KEY=" in (project / ".env").read_text()
     assert (project / "api" / "pyproject.toml").is_file()
     assert (project / "Caddyfile").is_file()
 

@@ -10,10 +10,11 @@ from typing import Any
 from scaffold.advisor import Answers, Recommendation, recommend
 from scaffold.architectures import menu_title, next_steps, rendered_in_full
 from scaffold.choices import Architecture
+from scaffold.env_file import write_env_file
 from scaffold.errors import InteractiveSessionRequired, UsageError
 from scaffold.git_tools import config_value, init_and_commit, inside_work_tree
 from scaffold.prompts import Prompter
-from scaffold.render import check_destination, nearest_existing, render, staged, write_env_file
+from scaffold.render import check_destination, nearest_existing, render, staged
 from scaffold.template_answers import check_known_keys, load_answers_file, slugify
 from scaffold.template_questions import ask_template_questions
 from scaffold.template_store import open_store

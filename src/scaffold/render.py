@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -158,29 +157,3 @@ def render(
             f"the template does not render ({type(exc).__name__}: {exc})",
             hint="try another --template-version, or report it",
         ) from exc
-
-
-# `.env.example` names that get a fresh random value when left empty there.
-GENERATED_SECRET_SUFFIXES = ("SECRET_KEY", "PASSWORD")
-
-
-def write_env_file(project: Path) -> Path | None:
-    """Create `.env` from `.env.example`, giving every empty `*SECRET_KEY` and `*PASSWORD`
-    a fresh secret (URL-safe characters, so a password can go into a database URL as is).
-
-    The secret lands only in the git-ignored `.env`, never in a committed file.
-    """
-    example = project / ".env.example"
-    target = project / ".env"
-    if not example.is_file() or target.exists():
-        return None
-    lines = []
-    for line in example.read_text(encoding="utf-8").splitlines():
-        key, sep, value = line.partition("=")
-        if sep and key.strip().endswith(GENERATED_SECRET_SUFFIXES) and not value.strip():
-            lines.append(f"{key}={secrets.token_urlsafe(50)}")
-        else:
-            lines.append(line)
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.chmod(target, 0o600)
-    return target

@@ -128,6 +128,15 @@ def update_summary(result: UpdateResult, out: Console) -> None:
             f"Nothing to change: the project is on template {result.to_version} and keeps "
             "all of its own edits."
         )
+    if result.env_added:
+        stderr().print(
+            f"Added to .env (git-ignored), with fresh values: {', '.join(result.env_added)}"
+        )
+    if result.env_to_set:
+        stderr().print(
+            f"[yellow].env.example has settings your .env lacks[/yellow]: "
+            f"{escape(', '.join(result.env_to_set))} (see README.md)"
+        )
     if result.conflicts and not result.dry_run:
         stderr().print(
             "[red]Resolve the conflicts[/red] (search for <<<<<<<), then "

@@ -23,6 +23,7 @@ from typing import Any
 from packaging.version import Version
 
 from scaffold.choices import Architecture
+from scaffold.env_file import add_missing_settings
 from scaffold.errors import GitError, UsageError
 from scaffold.interrupts import interrupt_gate
 from scaffold.merge import FileMerge, Outcome, merge_file
@@ -76,6 +77,8 @@ class UpdateResult:
     dry_run: bool
     diff: str = ""
     base_note: str | None = None  # how the project's template version was found, if not as recorded
+    env_added: list[str] = field(default_factory=list)  # secrets added to .env
+    env_to_set: list[str] = field(default_factory=list)  # new settings .env still lacks
 
     def by_outcome(self, outcome: Outcome) -> list[str]:
         return [f.path for f in self.files if f.merge.outcome == outcome]
@@ -93,6 +96,8 @@ class UpdateResult:
             "to_architecture": self.to_architecture,
             "dry_run": self.dry_run,
             "base_note": self.base_note,
+            "env_added": self.env_added,
+            "env_to_set": self.env_to_set,
             "updated": self.by_outcome(Outcome.updated),
             "merged": self.by_outcome(Outcome.merged),
             "conflicts": self.conflicts,
@@ -325,11 +330,13 @@ def apply_update(result: UpdateResult) -> bool:
 
     Ctrl-C and SIGTERM wait until every file is written: a half-applied update would mix
     template versions in a way no later update can untangle. Returns whether one arrived,
-    so the caller can say that the update was finished anyway.
+    so the caller can say that the update was finished anyway. A `.env` beside the project
+    gets the secrets `.env.example` gained (e.g. a second service's key after growth).
     """
     with interrupt_gate() as gate:
         gate.close()
         _write_planned(result)
+        result.env_added, result.env_to_set = add_missing_settings(result.path)
     return bool(gate.held)
 
 

@@ -258,7 +258,7 @@ def _architectures(given: Iterable[Architecture | str] | None) -> list[Architect
 def render_variant(source: TemplateSource, variant: Variant, project: Path) -> Outcome:
     from copier import run_copy
 
-    from scaffold.render import write_env_file
+    from scaffold.env_file import write_env_file
 
     try:
         run_copy(

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from scaffold.render import GENERATED_SECRET_SUFFIXES
+from scaffold.env_file import GENERATED_SECRET_SUFFIXES
 from scaffold.smoke import compose, dockerfile
 from scaffold.smoke.postgres import fresh_database
 from scaffold.smoke.report import Outcome, tail
