@@ -18,8 +18,8 @@ from pytest_django import Settings as DjangoSettings
 from sqlalchemy import URL
 
 from accounts.models import User
+from api.application import create_app
 from api.db import create_engine
-from api.main import create_app
 from api.settings import Settings
 from notes.models import Note
 
@@ -166,3 +166,16 @@ def test_a_password_changed_on_django_replaces_the_old_one(api: TestClient, alic
 
     assert sign_in(api, alice.email).status_code == 401
     assert sign_in(api, alice.email, "a-new-long-password-43").status_code == 200
+
+
+def test_a_password_changed_on_django_ends_the_api_token_at_once(
+    api: TestClient, alice: User
+) -> None:
+    headers = bearer(api)
+    assert api.get("/api/v1/notes", headers=headers).status_code == 200
+
+    alice.set_password(PASSWORD)  # the same password: a new salt, so a new hash
+    alice.save(update_fields=["password"])
+
+    assert api.get("/api/v1/notes", headers=headers).status_code == 401
+    assert api.get("/api/v1/notes", headers=bearer(api)).status_code == 200

@@ -44,11 +44,15 @@ class RateLimiter:
 
 def count_sign_in(request: Request) -> None:
     """Count a sign-in attempt from this client; past the limit, answer 429 with Retry-After."""
-    limiter: RateLimiter = request.app.state.login_limiter
+    enforce(request.app.state.login_limiter, request, "Too many sign-in attempts; try again later")
+
+
+def enforce(limiter: RateLimiter, request: Request, detail: str) -> None:
+    """Count a request from this client on `limiter`; past its limit, answer 429."""
     retry_after = limiter.hit(request.client.host if request.client else "unknown")
     if retry_after is not None:
         raise HTTPException(
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            detail="Too many sign-in attempts; try again later",
+            detail=detail,
             headers={"Retry-After": str(math.ceil(retry_after))},
         )

@@ -1,16 +1,17 @@
 """Settings, read from environment variables and `.env`.
 
-Every value has a development default, so the project runs with no environment at all.
-With `ENVIRONMENT=production` the service refuses to start without a real `SECRET_KEY`.
+No signing key is written in the code: `SECRET_KEY` must come from the environment or
+`.env` (scaffold wrote a random one there), or the service refuses to start. With
+`ENVIRONMENT=production` it also refuses to start without `DATABASE_URL`.
 """
 
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_SECRET_KEY = "insecure-development-secret-key-do-not-use-in-production"  # noqa: S105
 MIN_SECRET_KEY_LENGTH = 32
+KEY_GENERATOR = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
 
 
 def async_database_url(url: str) -> str:
@@ -26,7 +27,9 @@ def async_database_url(url: str) -> str:
     raise ValueError(f"DATABASE_URL must be a PostgreSQL or SQLite URL, not {scheme}://")
 
 
-class Settings(BaseSettings):
+class DatabaseSettings(BaseSettings):
+    """What the migrations and the command line need: no signing key."""
+
     # Empty values (such as `SECRET_KEY=` in a fresh `.env`) count as unset. Errors do not
     # echo the values: they may hold passwords.
     model_config = SettingsConfigDict(
@@ -34,14 +37,8 @@ class Settings(BaseSettings):
     )
 
     environment: Literal["development", "test", "production"] = "development"
-    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
     database_url: str = "sqlite+aiosqlite:///./db.sqlite3"
     database_echo: bool = False
-    access_token_minutes: int = Field(default=15, ge=1, le=30)
-    refresh_token_days: int = Field(default=14, ge=1, le=90)
-    # Sign-in attempts allowed per client address in each window, per server process.
-    login_attempts: int = Field(default=5, ge=1)
-    login_window_seconds: int = Field(default=60, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -49,14 +46,50 @@ class Settings(BaseSettings):
         return async_database_url(value)
 
     @model_validator(mode="after")
-    def _refuse_weak_secret_in_production(self) -> Self:
-        secret = self.secret_key.get_secret_value()
-        if self.environment == "production" and (
-            secret == DEVELOPMENT_SECRET_KEY or len(secret) < MIN_SECRET_KEY_LENGTH
-        ):
-            raise ValueError(
-                f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
-                "characters in production; generate one with "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
-            )
+    def _require_database_url_in_production(self) -> Self:
+        # The SQLite default is for development: in production it would quietly keep the
+        # data in a file inside the container.
+        if self.environment == "production" and "database_url" not in self.model_fields_set:
+            raise ValueError("DATABASE_URL must be set in production")
         return self
+
+
+class Settings(DatabaseSettings):
+    secret_key: SecretStr
+    access_token_minutes: int = Field(default=15, ge=1, le=30)
+    # Sign-in attempts allowed per client address in each window, per server process.
+    login_attempts: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=60, ge=1)
+    # Larger request bodies are refused with 413 before they are read.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # The interactive docs and the OpenAPI schema; unset: served except in production.
+    docs_enabled: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _require_secret_key(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("secret_key"):
+            variable = f"{cls.model_config.get('env_prefix', '')}SECRET_KEY"
+            raise ValueError(
+                f"{variable} is not set: put a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters in the environment or .env, e.g. the "
+                f"output of `{KEY_GENERATOR}`"
+            )
+        return data
+
+    @field_validator("secret_key")
+    @classmethod
+    def _refuse_short_secret_key(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+            variable = f"{cls.model_config.get('env_prefix', '')}SECRET_KEY"
+            raise ValueError(
+                f"{variable} must be at least {MIN_SECRET_KEY_LENGTH} characters long; "
+                f"generate one with `{KEY_GENERATOR}`"
+            )
+        return value
+
+    @property
+    def serve_docs(self) -> bool:
+        if self.docs_enabled is not None:
+            return self.docs_enabled
+        return self.environment != "production"

@@ -41,6 +41,15 @@ class User(SQLModel, table=True):
         sa_column=Column(DateTime(timezone=True), nullable=False),
     )
 
+    @property
+    def security_stamp(self) -> str:
+        """What this service's tokens are bound to (as a keyed digest, see security.py).
+
+        Django writes a new hash, with a new salt, whenever the password changes (or is
+        made unusable): a token issued before stops working on its next request.
+        """
+        return self.hashed_password
+
 
 class Note(SQLModel, table=True):
     """`notes.Note`. Written here too, so its defaults live in the database (`db_default`)."""

@@ -3,7 +3,8 @@
 The shared service settings, adapted to live beside Django in one `.env`: the API's own
 variables start with `API_` (`API_SECRET_KEY` signs the access tokens; Django keeps
 `SECRET_KEY` to itself), while `DATABASE_URL` and `ENVIRONMENT` keep their plain names.
-Without `DATABASE_URL` both services use the project's `db.sqlite3`.
+Without `DATABASE_URL` both services use the project's `db.sqlite3` (in development;
+production needs `DATABASE_URL`).
 """
 
 from pathlib import Path
@@ -12,10 +13,10 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from .service_settings import DEVELOPMENT_SECRET_KEY, async_database_url
 from .service_settings import Settings as ServiceSettings
+from .service_settings import async_database_url
 
-__all__ = ["DEVELOPMENT_SECRET_KEY", "PROJECT_ROOT", "Settings", "async_database_url"]
+__all__ = ["PROJECT_ROOT", "Settings", "async_database_url"]
 
 # api/api/settings.py -> the project root, where manage.py, .env and db.sqlite3 live.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent

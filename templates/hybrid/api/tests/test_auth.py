@@ -1,5 +1,6 @@
 from typing import Any
 
+import jwt
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
@@ -32,6 +33,8 @@ async def test_sign_in_with_a_django_password(
     response = await sign_in(client, "Carol@Example.com")
 
     assert response.status_code == 200, response.text
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Pragma"] == "no-cache"
     body = response.json()
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 15 * 60
@@ -98,3 +101,47 @@ async def test_bad_tokens_are_401(client: AsyncClient, token: str) -> None:
     response = await client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
 
     assert response.status_code == 401
+
+
+async def change_password_on_django(engine: AsyncEngine, user_id: int, encoded: str) -> None:
+    """What Django's `set_password` and `save` do to the row: a new hash, a new salt."""
+    async with AsyncSession(engine) as session:
+        stored = await session.get(User, user_id)
+        assert stored is not None
+        stored.hashed_password = encoded
+        session.add(stored)
+        await session.commit()
+
+
+@pytest.mark.parametrize("new_password", [PASSWORD, "a-new-long-password-43"])
+async def test_a_password_changed_on_django_ends_the_api_tokens_at_once(
+    client: AsyncClient, database: IsolatedDatabase, new_password: str
+) -> None:
+    user = await add_django_user(database.engine, "carol@example.com", pbkdf2_sha256(PASSWORD))
+    token = (await sign_in(client, "carol@example.com")).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/users/me", headers=headers)).status_code == 200
+
+    # Even set to the same password again, the hash has a new salt.
+    await change_password_on_django(
+        database.engine, user.id, pbkdf2_sha256(new_password, salt="anothersalt")
+    )
+
+    assert (await client.get("/api/v1/users/me", headers=headers)).status_code == 401
+    assert (await client.get("/api/v1/notes", headers=headers)).status_code == 401
+    fresh = await sign_in(client, "carol@example.com", new_password)
+    assert fresh.status_code == 200
+
+
+async def test_a_token_does_not_carry_the_password_hash(
+    client: AsyncClient, database: IsolatedDatabase
+) -> None:
+    encoded = pbkdf2_sha256(PASSWORD)
+    await add_django_user(database.engine, "carol@example.com", encoded)
+
+    token = (await sign_in(client, "carol@example.com")).json()["access_token"]
+
+    payload = jwt.decode(token, options={"verify_signature": False})
+    assert set(payload) == {"sub", "type", "stamp", "iat", "exp"}
+    assert encoded.split("$")[-1] not in str(payload)
+    assert encoded.split("$")[2] not in str(payload)  # the salt

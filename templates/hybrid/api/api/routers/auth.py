@@ -9,6 +9,7 @@ from sqlmodel import col, func, select
 from starlette.concurrency import run_in_threadpool
 
 from ..deps import SessionDep, SettingsDep
+from ..hardening import no_store
 from ..models import User
 from ..passwords import verify_django_password
 from ..ratelimit import count_sign_in
@@ -23,6 +24,7 @@ LoginForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 
 @router.post(
     "/token",
+    dependencies=[Depends(no_store)],
     responses={
         status.HTTP_401_UNAUTHORIZED: {"model": Detail},
         status.HTTP_403_FORBIDDEN: {"model": Detail},
@@ -54,6 +56,7 @@ async def token(
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Inactive user")
     access_token = create_access_token(
         str(user.id),
+        stamp=user.security_stamp,
         secret=settings.secret_key.get_secret_value(),
         minutes=settings.access_token_minutes,
     )

@@ -1,0 +1,61 @@
+"""What every response of the API gets: security headers, and validation errors that do
+not repeat what the client sent (it may be a password)."""
+
+from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+SECURITY_HEADERS = [
+    # Browsers must not guess another content type than the one declared.
+    (b"x-content-type-options", b"nosniff"),
+    # No page may frame the API (the docs included): no clickjacking.
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    # Links out of the docs do not tell other sites the URL they came from.
+    (b"referrer-policy", b"no-referrer"),
+]
+# What is kept of each validation error: where and what, never the input itself.
+VALIDATION_ERROR_FIELDS = ("type", "loc", "msg")
+
+
+class SecurityHeaders:
+    """Adds `SECURITY_HEADERS` to every HTTP response, errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def validation_error_handler(
+    _request: Request, error: RequestValidationError
+) -> JSONResponse:
+    """422 with each error's location, type and message, but not the value it was about."""
+    errors = [
+        {field: detail[field] for field in VALIDATION_ERROR_FIELDS if field in detail}
+        for detail in error.errors()
+    ]
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+
+def harden(app: FastAPI) -> None:
+    app.add_middleware(SecurityHeaders)
+    app.exception_handler(RequestValidationError)(validation_error_handler)
+
+
+async def no_store(response: Response) -> None:
+    """A route dependency for answers that hold tokens: no cache may keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"

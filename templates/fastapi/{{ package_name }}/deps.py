@@ -1,1 +1,0 @@
-../../_shared/fastapi/package/deps.py
