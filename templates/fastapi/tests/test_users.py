@@ -73,9 +73,10 @@ async def test_administrators_update_users(
     assert response.status_code == 200
     assert response.json()["full_name"] == "Alice A."
     assert response.json()["is_superuser"] is False
-    # A new password ends the sessions the user had.
+    # A new password ends the sessions the user had, access tokens at once.
     refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": refresh_token})
     assert refreshed.status_code == 401
+    assert (await client.get("/api/v1/users/me", headers=alice.headers)).status_code == 401
     new_login = await client.post(
         "/api/v1/auth/login", data={"username": alice.email, "password": "a new password"}
     )
@@ -90,7 +91,35 @@ async def test_administrators_deactivate_users(
     )
 
     assert response.json()["is_active"] is False
-    assert (await client.get("/api/v1/users/me", headers=alice.headers)).status_code == 403
+    # Her token stops working at once, and switching the account back on does not revive it.
+    assert (await client.get("/api/v1/users/me", headers=alice.headers)).status_code == 401
+    await client.patch(f"/api/v1/users/{alice.id}", json={"is_active": True}, headers=admin.headers)
+    assert (await client.get("/api/v1/users/me", headers=alice.headers)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/v1/users", {"email": "staff@example.com", "password": "iloveyou"}),
+        ("POST", "/api/v1/users", {"email": "staff@example.com", "password": "staff@example"}),
+        ("PATCH", "/api/v1/users/{id}", {"password": "12345678"}),
+        ("PATCH", "/api/v1/users/{id}", {"password": "alice@example"}),
+    ],
+)
+async def test_administrators_cannot_set_weak_passwords(
+    client: AsyncClient,
+    admin: Account,
+    alice: Account,
+    method: str,
+    path: str,
+    body: dict[str, str],
+) -> None:
+    response = await client.request(
+        method, path.format(id=alice.id), json=body, headers=admin.headers
+    )
+
+    assert response.status_code == 422
+    assert body["password"] not in response.text
 
 
 async def test_administrators_delete_users_and_their_items(

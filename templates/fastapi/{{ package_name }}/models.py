@@ -1,5 +1,6 @@
 """Database tables. Alembic migrations in `migrations/` must agree with them."""
 
+import secrets
 import uuid
 from datetime import UTC, datetime
 
@@ -13,12 +14,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def new_security_stamp() -> str:
+    return secrets.token_urlsafe(24)
+
+
 # Primary keys are None until a row is inserted; they are typed `int` for the code that
 # only ever sees saved rows.
 
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
+    # Tokens name users by id: on SQLite, never hand a deleted user's id to a new one.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int = Field(default=None, primary_key=True)
     email: str = Field(max_length=255, unique=True, index=True)
@@ -26,6 +33,11 @@ class User(SQLModel, table=True):
     full_name: str | None = Field(default=None, max_length=200)
     is_active: bool = True
     is_superuser: bool = False
+    # Signed up but has not yet followed the link mailed to the address: cannot sign in.
+    is_verified: bool = False
+    # Every token carries a digest of it; a new stamp ends every token issued before
+    # (see tokens.end_sessions).
+    security_stamp: str = Field(default_factory=new_security_stamp, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 

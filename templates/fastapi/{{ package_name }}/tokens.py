@@ -3,6 +3,11 @@
 Each refresh token works once: using it revokes it and issues a new pair in the same
 family. Presenting a revoked token again means it leaked (or was replayed), so the whole
 family is revoked and its holder has to sign in again.
+
+Access tokens carry a digest of the user's security stamp. `end_sessions` gives the user
+a new stamp, so every access token issued before stops working at once; signing out
+changes it too, and the user's other sessions get a new access token on their next
+refresh.
 """
 
 import uuid
@@ -12,7 +17,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .models import RefreshToken, User, utcnow
+from .models import RefreshToken, User, new_security_stamp, utcnow
 from .schemas.common import assume_utc
 from .schemas.users import TokenPair
 from .security import create_access_token, hash_refresh_token, new_refresh_token
@@ -39,6 +44,7 @@ async def issue_tokens(
     await session.commit()
     access_token = create_access_token(
         str(user.id),
+        stamp=user.security_stamp,
         secret=settings.secret_key.get_secret_value(),
         minutes=settings.access_token_minutes,
         now=now,
@@ -68,7 +74,8 @@ async def rotate(session: AsyncSession, settings: Settings, token: str) -> Token
         .values(revoked_at=utcnow())
     )
     if revoked.rowcount != 1:
-        await revoke_family(session, stored.family_id)
+        # Replayed: whoever holds this family's tokens may be a thief, access tokens too.
+        await sign_out(session, stored)
         raise RefreshTokenRejected
     user = await session.get(User, stored.user_id)
     if user is None or not user.is_active:
@@ -86,9 +93,21 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
     await session.commit()
 
 
-async def revoke_user_tokens(session: AsyncSession, user_id: int) -> None:
+async def sign_out(session: AsyncSession, stored: RefreshToken) -> None:
+    """End the sign-in `stored` belongs to: its refresh tokens, and every access token."""
+    new_stamp = new_security_stamp()
+    await session.exec(
+        update(User).where(col(User.id) == stored.user_id).values(security_stamp=new_stamp)
+    )
+    await revoke_family(session, stored.family_id)
+
+
+async def end_sessions(session: AsyncSession, user: User) -> None:
+    """Stop every token `user` holds (commit to apply): a new stamp, no refresh token."""
+    user.security_stamp = new_security_stamp()
+    session.add(user)
     await session.exec(
         update(RefreshToken)
-        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
+        .where(col(RefreshToken.user_id) == user.id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )

@@ -2,16 +2,26 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
-from ..deps import AdminUser, CurrentUser, SessionDep
+from ..accounts import require_unlike_email
+from ..deps import AdminUser, CurrentUser, SessionDep, SettingsDep
+from ..hardening import no_store
 from ..models import User
-from ..passwords import hash_password
+from ..passwords import hash_password, verify_password
+from ..ratelimit import count_sign_in
 from ..schemas.common import Detail, Responses
-from ..schemas.users import UserCreateByAdmin, UserPublic, UsersPage, UserUpdate
-from ..tokens import revoke_user_tokens
+from ..schemas.users import (
+    PasswordChange,
+    TokenPair,
+    UserCreateByAdmin,
+    UserPublic,
+    UsersPage,
+    UserUpdate,
+)
+from ..tokens import end_sessions, issue_tokens
 from .auth import EMAIL_TAKEN
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -32,6 +42,33 @@ async def get_user(session: SessionDep, user_id: int) -> User:
 @router.get("/me", response_model=UserPublic)
 async def read_me(user: CurrentUser) -> User:
     return user
+
+
+@router.patch(
+    "/me/password",
+    dependencies=[Depends(no_store)],
+    responses={
+        status.HTTP_400_BAD_REQUEST: {"model": Detail},
+        status.HTTP_429_TOO_MANY_REQUESTS: {"model": Detail},
+    },
+)
+async def change_password(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    data: PasswordChange,
+) -> TokenPair:
+    """Change your password, giving the current one. Every other session ends; this one
+    goes on with the new pair of tokens in the answer."""
+    # A stolen access token must not become a way to guess the password.
+    count_sign_in(request)
+    if not await verify_password(data.current_password, user.hashed_password):
+        raise HTTPException(status_code=status.HTTP_400_BAD_REQUEST, detail="Incorrect password")
+    require_unlike_email(data.new_password, user.email, field="new_password")
+    user.hashed_password = await hash_password(data.new_password)
+    await end_sessions(session, user)
+    return await issue_tokens(session, settings, user)
 
 
 @router.get("", responses=ADMIN_ONLY)
@@ -79,15 +116,16 @@ async def update_user(
 ) -> User:
     user = await get_user(session, user_id)
     changes = data.model_dump(exclude_unset=True, exclude={"password"})
-    for flag in ("is_active", "is_superuser"):
+    for flag in ("is_active", "is_superuser", "is_verified"):
         if changes.get(flag, False) is None:
             del changes[flag]
     user.sqlmodel_update(changes)
     if data.password is not None:
+        require_unlike_email(data.password, user.email, field="password")
         user.hashed_password = await hash_password(data.password)
     if data.password is not None or not user.is_active:
-        # A new password or a disabled account ends every session that user has.
-        await revoke_user_tokens(session, user.id)
+        # A new password or a disabled account ends every session that user has, at once.
+        await end_sessions(session, user)
     session.add(user)
     await session.commit()
     await session.refresh(user)
