@@ -96,9 +96,7 @@ async def send_email(transport: MailTransport, message: EmailMessage) -> None:
 class Mailer:
     """Writes messages from the project's address and sends them after the response."""
 
-    def __init__(
-        self, transport: MailTransport, sender: str, background: BackgroundTasks
-    ) -> None:
+    def __init__(self, transport: MailTransport, sender: str, background: BackgroundTasks) -> None:
         self._transport = transport
         self._sender = sender
         self._background = background
