@@ -94,7 +94,8 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
 
 
 async def sign_out(session: AsyncSession, stored: RefreshToken) -> None:
-    """End the sign-in `stored` belongs to: its refresh tokens, and every access token."""
+    """End the sign-in `stored` belongs to: its refresh tokens, and the user's access
+    tokens (the user's other sign-ins get new ones with their next refresh)."""
     new_stamp = new_security_stamp()
     await session.exec(
         update(User).where(col(User.id) == stored.user_id).values(security_stamp=new_stamp)

@@ -38,8 +38,14 @@ from ..schemas.users import (
     TokenPair,
     UserCreate,
 )
-from ..tokens import RefreshTokenRejected, end_sessions, find_refresh_token, issue_tokens, rotate
-from ..tokens import sign_out as sign_out_session
+from ..tokens import (
+    RefreshTokenRejected,
+    end_sessions,
+    find_refresh_token,
+    issue_tokens,
+    rotate,
+    sign_out,
+)
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -159,7 +165,7 @@ async def logout(session: SessionDep, data: RefreshRequest) -> None:
     """
     stored = await find_refresh_token(session, data.refresh_token)
     if stored is not None:
-        await sign_out_session(session, stored)
+        await sign_out(session, stored)
 
 
 @router.post(
