@@ -4,7 +4,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from .schemas.items import ItemBase
@@ -61,3 +61,15 @@ class Item(ItemBase, table=True):
     id: int = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class RateLimitHit(SQLModel, table=True):
+    """One attempt counted against a limit (see ratelimit.py); `key` is a digest."""
+
+    __tablename__ = "rate_limit_hit"
+    __table_args__ = (Index("rate_limit_hit_lookup", "scope", "key", "at"),)
+
+    id: int = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=40)
+    key: str = Field(max_length=64)
+    at: datetime = Field(sa_type=DateTime(timezone=True))

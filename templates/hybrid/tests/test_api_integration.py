@@ -1,14 +1,17 @@
 """Both services on one database: Django's test database, migrated by Django.
 
 Users sign up and change passwords on Django; the API (driven here in process, on its
-own connections) must see every change on the next request.
+own connections) must see every change on the next request, and apply Django's account
+rules: a verified address, an active account, and one count of failed sign-ins.
 """
 
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import Argon2PasswordHasher, PBKDF2PasswordHasher
+from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -74,15 +77,23 @@ def api() -> Iterator[TestClient]:
         environment="test",
         secret_key=SecretStr("integration-test-secret-key-of-enough-length"),
         database_url=api_database_url(connection.settings_dict),
+        sign_in_floor_seconds=0.0,
     )
     engine = create_engine(settings.database_url, pooled=False)
     with TestClient(create_app(settings, engine=engine)) as client:
         yield client
 
 
+def verified_user(email: str) -> User:
+    """A user as Django leaves one after sign-up and confirmation."""
+    user = User.objects.create_user(email=email, password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user
+
+
 @pytest.fixture
 def alice() -> User:
-    return User.objects.create_user(email="alice@example.com", password=PASSWORD)
+    return verified_user("alice@example.com")
 
 
 @pytest.fixture
@@ -108,7 +119,7 @@ def test_a_user_created_on_django_gets_a_token(
     api: TestClient, settings: DjangoSettings, hasher: str
 ) -> None:
     settings.PASSWORD_HASHERS = [HASHERS[hasher]]
-    user = User.objects.create_user(email="carol@example.com", password=PASSWORD)
+    user = verified_user("carol@example.com")
     assert user.password.startswith(f"{hasher}$")
 
     me = api.get("/api/v1/users/me", headers=bearer(api, "carol@example.com"))
@@ -179,3 +190,42 @@ def test_a_password_changed_on_django_ends_the_api_token_at_once(
 
     assert api.get("/api/v1/notes", headers=headers).status_code == 401
     assert api.get("/api/v1/notes", headers=bearer(api)).status_code == 200
+
+
+def test_a_sign_up_not_yet_confirmed_gets_no_token(api: TestClient, client: Client) -> None:
+    email = "dora@example.com"
+    signed_up = client.post(
+        reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert signed_up.status_code == 302
+
+    refused = sign_in(api, email)
+    assert refused.status_code == 403
+    assert "not verified" in refused.json()["detail"]
+
+    link = next(word for word in str(mail.outbox[-1].body).split() if "/confirm-email/" in word)
+    client.post(link.removeprefix("http://testserver"))
+    assert EmailAddress.objects.get(email=email).verified
+    assert sign_in(api, email).status_code == 200
+
+
+def test_failures_on_django_lock_the_account_on_the_api(api: TestClient, alice: User) -> None:
+    for guess in range(5):
+        browser = Client(REMOTE_ADDR=f"203.0.113.{guess}")
+        browser.post(reverse("account_login"), {"login": alice.email, "password": "wrong"})
+
+    locked = sign_in(api, alice.email)
+
+    assert locked.status_code == 429
+    assert int(locked.headers["Retry-After"]) > 0
+
+
+def test_failures_on_the_api_lock_the_account_on_django(api: TestClient, alice: User) -> None:
+    for _ in range(5):
+        assert sign_in(api, alice.email, "wrong").status_code == 401
+
+    browser = Client(REMOTE_ADDR="198.51.100.7")
+    response = browser.post(reverse("account_login"), {"login": alice.email, "password": PASSWORD})
+
+    assert b"Too many failed login attempts" in response.content
+    assert "_auth_user_id" not in browser.session

@@ -57,9 +57,12 @@ class DatabaseSettings(BaseSettings):
 class Settings(DatabaseSettings):
     secret_key: SecretStr
     access_token_minutes: int = Field(default=15, ge=1, le=30)
-    # Sign-in attempts allowed per client address in each window, per server process.
-    login_attempts: int = Field(default=5, ge=1)
-    login_window_seconds: int = Field(default=60, ge=1)
+    # Failed sign-ins allowed per account and per client address within a window, counted
+    # in the database for every process (see ratelimit.py).
+    sign_in_account_failures: int = Field(default=5, ge=1)
+    sign_in_account_window_seconds: int = Field(default=300, ge=1)
+    sign_in_client_failures: int = Field(default=10, ge=1)
+    sign_in_client_window_seconds: int = Field(default=60, ge=1)
     # Larger request bodies are refused with 413 before they are read.
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
     # The interactive docs and the OpenAPI schema; unset: served except in production.

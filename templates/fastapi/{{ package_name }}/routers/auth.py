@@ -6,12 +6,14 @@ account, after the same work, and are rate limited per client address: neither t
 who has an account here. What differs goes to the mailbox only.
 """
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accounts import (
     EMAIL_VERIFICATION,
@@ -27,7 +29,7 @@ from ..deps import CurrentUser, SessionDep, SettingsDep
 from ..hardening import no_store
 from ..models import User
 from ..passwords import hash_password, verify_password
-from ..ratelimit import count_sign_in, enforce
+from ..ratelimit import Limit, client_address, hold, hold_sign_in
 from ..schemas.common import Detail, Responses
 from ..schemas.users import (
     EmailVerification,
@@ -38,6 +40,7 @@ from ..schemas.users import (
     TokenPair,
     UserCreate,
 )
+from ..settings import Settings
 from ..tokens import (
     RefreshTokenRejected,
     end_sessions,
@@ -66,8 +69,16 @@ def unauthorized(detail: str) -> HTTPException:
     )
 
 
-def count_email_request(request: Request) -> None:
-    enforce(request.app.state.email_limiter, request, "Too many requests; try again later")
+async def count_email_request(
+    request: Request, session: AsyncSession, settings: Settings, address: str
+) -> None:
+    """Count a request that sends mail, per client and per address it would mail to."""
+    window = timedelta(seconds=settings.email_window_seconds)
+    checks = [
+        (Limit("email:client", settings.email_requests, window), client_address(request)),
+        (Limit("email:address", settings.email_requests_per_address, window), address),
+    ]
+    await hold(session, checks, "Too many requests; try again later")
 
 
 @router.post("/register", status_code=status.HTTP_202_ACCEPTED, responses=TOO_MANY_REQUESTS)
@@ -79,7 +90,7 @@ async def register(
     data: UserCreate,
 ) -> Message:
     """Sign up; the account works once its address is confirmed with the mailed link."""
-    count_email_request(request)
+    await count_email_request(request, session, settings, data.email)
     # Hashed whether or not the address is taken: the time taken must not tell.
     user = User(
         email=data.email,
@@ -124,8 +135,8 @@ async def login(
     request: Request, session: SessionDep, settings: SettingsDep, form: LoginForm
 ) -> TokenPair:
     """Sign in with the email address as `username`; answers an access and a refresh token."""
-    count_sign_in(request)
     email = form.username.strip().lower()
+    attempt = await hold_sign_in(request, session, settings, email)
     user = None
     if "\x00" not in email:
         user = (await session.exec(select(User).where(User.email == email))).first()
@@ -133,6 +144,7 @@ async def login(
     verified = await verify_password(form.password, user.hashed_password if user else None)
     if user is None or not verified:
         raise unauthorized("Incorrect email or password")
+    await attempt.release(session)  # the right password: this attempt does not count
     if not user.is_active:
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Inactive user")
     if not user.is_verified:
@@ -190,7 +202,7 @@ async def recover_password(
     data: PasswordRecovery,
 ) -> Message:
     """Mail a single-use link to reset the password, if the address has an account."""
-    count_email_request(request)
+    await count_email_request(request, session, settings, data.email)
     user = (await session.exec(select(User).where(User.email == data.email))).first()
     if user is not None and user.is_active:
         mail_password_reset_link(mailer, settings, user)

@@ -11,7 +11,7 @@ from ..deps import AdminUser, CurrentUser, SessionDep, SettingsDep
 from ..hardening import no_store
 from ..models import User
 from ..passwords import hash_password, verify_password
-from ..ratelimit import count_sign_in
+from ..ratelimit import hold_sign_in
 from ..schemas.common import Detail, Responses
 from ..schemas.users import (
     PasswordChange,
@@ -62,9 +62,10 @@ async def change_password(
     """Change your password, giving the current one. Every other session ends; this one
     goes on with the new pair of tokens in the answer."""
     # A stolen access token must not become a way to guess the password.
-    count_sign_in(request)
+    attempt = await hold_sign_in(request, session, settings, user.email)
     if not await verify_password(data.current_password, user.hashed_password):
         raise HTTPException(status_code=status.HTTP_400_BAD_REQUEST, detail="Incorrect password")
+    await attempt.release(session)
     require_unlike_email(data.new_password, user.email, field="new_password")
     user.hashed_password = await hash_password(data.new_password)
     await end_sessions(session, user)

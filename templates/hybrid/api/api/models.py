@@ -8,7 +8,17 @@ these classes with what Django's migrations create. Ids and foreign keys are `bi
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.sql import func
 from sqlmodel import Field, SQLModel
 
@@ -78,3 +88,34 @@ class Note(SQLModel, table=True):
             DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
         ),
     )
+
+
+class EmailAddress(SQLModel, table=True):
+    """allauth's `account.EmailAddress`: a user may sign in only with a verified one."""
+
+    __tablename__ = "account_emailaddress"
+
+    id: int = Field(default=None, sa_column=Column("id", Integer, primary_key=True))
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("accounts_user.id", deferrable=True, initially="DEFERRED"),
+            nullable=False,
+            index=True,
+        )
+    )
+    email: str = Field(sa_column=Column(String(254), nullable=False, index=True))
+    verified: bool = Field(sa_column=Column(Boolean, nullable=False))
+    primary: bool = Field(sa_column=Column(Boolean, nullable=False))
+
+
+class RateLimitHit(SQLModel, table=True):
+    """`accounts.RateLimitHit`: attempts counted against a limit, by both services."""
+
+    __tablename__ = "rate_limit_hit"
+    __table_args__ = (Index("rate_limit_hit_lookup", "scope", "key", "at"),)
+
+    id: int = Field(default=None, sa_column=_id_column())
+    scope: str = Field(sa_column=Column(String(40), nullable=False))
+    key: str = Field(sa_column=Column(String(64), nullable=False))
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -7,15 +7,21 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.models import User
+from api.models import EmailAddress, User
 from tests.support import IsolatedDatabase
 from tests.test_passwords import PASSWORD, argon2, pbkdf2_sha256
 
 
-async def add_django_user(engine: AsyncEngine, email: str, encoded: str, **extra: Any) -> User:
+async def add_django_user(
+    engine: AsyncEngine, email: str, encoded: str, *, verified: bool = True, **extra: Any
+) -> User:
+    """A user as Django leaves one after sign-up (and, unless `verified=False`, after
+    following the confirmation link)."""
     async with AsyncSession(engine, expire_on_commit=False) as session:
         user = User(email=email, hashed_password=encoded, **extra)
         session.add(user)
+        await session.commit()
+        session.add(EmailAddress(user_id=user.id, email=email, verified=verified, primary=True))
         await session.commit()
     return user
 
@@ -86,14 +92,52 @@ async def test_a_deactivated_user_is_refused_on_the_next_request(
     assert (await client.get("/api/v1/users/me", headers=headers)).status_code == 403
 
 
-async def test_sign_in_is_rate_limited(app: FastAPI, client: AsyncClient) -> None:
-    for _ in range(app.state.settings.login_attempts):
-        assert (await sign_in(client, "x@y.z", "wrong")).status_code == 401
+async def test_an_account_locks_after_its_failures_even_for_the_right_password(
+    app: FastAPI, client: AsyncClient, database: IsolatedDatabase
+) -> None:
+    await add_django_user(database.engine, "carol@example.com", pbkdf2_sha256(PASSWORD))
+    for _ in range(app.state.settings.sign_in_account_failures):
+        assert (await sign_in(client, "carol@example.com", "wrong")).status_code == 401
 
-    response = await sign_in(client, "x@y.z", "wrong")
+    response = await sign_in(client, "carol@example.com")
 
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
+
+
+async def test_an_unverified_address_gets_no_token(
+    client: AsyncClient, database: IsolatedDatabase
+) -> None:
+    await add_django_user(
+        database.engine, "carol@example.com", pbkdf2_sha256(PASSWORD), verified=False
+    )
+
+    response = await sign_in(client, "carol@example.com")
+
+    assert response.status_code == 403
+    assert "not verified" in response.json()["detail"]
+
+
+async def test_a_wrong_guess_takes_as_long_as_checking_the_slowest_hash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from api import passwords
+
+    slept: list[float] = []
+
+    async def record(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(passwords, "sleep", record)
+    monkeypatch.setattr(passwords, "slowest_check_seconds", lambda: 30.0)
+    # An argon2 user, an unknown one: both padded up to the PBKDF2 time.
+    assert await passwords.check_password_evenly(PASSWORD, argon2(PASSWORD)) is True
+    assert await passwords.check_password_evenly(PASSWORD, None) is False
+    assert len(slept) == 2
+    assert all(29.0 < seconds <= 30.0 for seconds in slept)
+    slept.clear()
+    assert await passwords.check_password_evenly("x", argon2(PASSWORD), floor_seconds=0) is False
+    assert slept == []
 
 
 @pytest.mark.parametrize("token", ["", "not-a-jwt"])
