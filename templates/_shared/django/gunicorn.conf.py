@@ -18,3 +18,12 @@ def _threads() -> int:
 # database connection (CONN_MAX_AGE), so a process holds up to this many.
 worker_class = "gthread"
 threads = _threads()
+
+# On SIGTERM gunicorn stops taking connections and gives the requests in flight this many
+# seconds. In Kubernetes (deploy/k8s/) SIGTERM comes after the pod's 10-second preStop
+# pause, and the pod is killed 45 seconds after it is told to stop: 10 + 25 fits.
+graceful_timeout = 25
+
+# No control socket for gunicornc: its default place is under HOME, which is read-only in
+# the container, and nothing in a container talks to it.
+control_socket_disable = True
