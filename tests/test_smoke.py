@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -327,6 +330,9 @@ def test_complete_template_gets_every_check_and_framework_specific_ones() -> Non
     names = [name for name, _ in django]
     for expected in ("uv-sync", "mypy", "pytest-postgres", "hadolint", "actionlint", "serve"):
         assert expected in names
+    for architecture in Architecture:
+        plan = dict(plan_for(architecture, complete=True))
+        assert {"k8s-render", "k8s-schema", "k8s-policy"} <= set(plan), architecture
     assert "django-deploy" in names
     assert "alembic-check" not in names
     fastapi = [name for name, _ in plan_for(Architecture.fastapi, complete=True)]
@@ -357,6 +363,9 @@ def test_complete_template_with_missing_inputs_fails_not_skips(tmp_path: Path) -
         smoke_checks.check_actionlint,
         smoke_checks.check_uv_sync,
         smoke_checks.check_pyproject,
+        smoke_checks.check_k8s_render,
+        smoke_checks.check_k8s_schema,
+        smoke_checks.check_k8s_policy,
         serve.serve_images,
     ):
         outcome = check(ctx)
@@ -973,3 +982,247 @@ def test_the_deploy_check_runs_production_settings_with_their_variables(tmp_path
         "example.com",
         f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
     ]
+
+
+# --- Kubernetes manifests ----------------------------------------------------------------------
+
+
+K8S_OBJECTS = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {LOG_LEVEL: INFO}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/component: web}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/component: web}
+    spec:
+      securityContext: {runAsUser: 10001}
+      containers:
+        - name: web
+          image: ghcr.io/acme/shop:0123abc
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            runAsNonRoot: true
+            capabilities: {drop: [ALL]}
+          env:
+            - name: SECRET_KEY
+              valueFrom:
+                secretKeyRef: {name: app-secrets, key: SECRET_KEY}
+            - {name: LOG_LEVEL, value: INFO}
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {cpu: "1", memory: 256Mi}
+          livenessProbe:
+            httpGet: {path: /livez, port: 8000}
+          readinessProbe:
+            httpGet: {path: /livez, port: 8000}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app.kubernetes.io/component: web}
+  ports: [{port: 80, targetPort: 8000}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 4
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app.kubernetes.io/component: web}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  tls: [{hosts: [shop.example.com], secretName: web-tls}]
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service: {name: web, port: {number: 80}}
+"""
+
+
+def _k8s_objects() -> list[dict[str, Any]]:
+    """One web Deployment behind an Ingress, with all that policy asks for, and a Job."""
+    import yaml
+
+    objects: list[dict[str, Any]] = list(yaml.safe_load_all(K8S_OBJECTS))
+    # The migration Job runs the web container's image and settings to completion: no probes.
+    container = copy.deepcopy(_web(objects))
+    container["name"] = "migrate"
+    del container["livenessProbe"], container["readinessProbe"]
+    pod = {"restartPolicy": "Never", "securityContext": {"runAsNonRoot": True}}
+    job = {"spec": {"template": {"spec": {**pod, "containers": [container]}}}}
+    objects.insert(
+        2, {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate"}, **job}
+    )
+    return objects
+
+
+def _web(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    container: dict[str, Any] = deployment["spec"]["template"]["spec"]["containers"][0]
+    return container
+
+
+def test_k8s_policy_passes_a_manifest_that_holds_it() -> None:
+    from scaffold.smoke.kubernetes import policy_problems
+
+    assert policy_problems(_k8s_objects()) == []
+
+
+def _drop(kind: str) -> Callable[[list[dict[str, Any]]], None]:
+    return lambda objects: objects.remove(next(o for o in objects if o["kind"] == kind))
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda o: _web(o)["securityContext"].pop("runAsNonRoot"), "may run as root"),
+        (
+            lambda o: _web(o)["securityContext"].update(readOnlyRootFilesystem=False),
+            "writable root filesystem",
+        ),
+        (
+            lambda o: _web(o)["securityContext"].update(allowPrivilegeEscalation=True),
+            "may gain privileges",
+        ),
+        (lambda o: _web(o)["securityContext"].pop("capabilities"), "capabilities.drop lacks ALL"),
+        (lambda o: _web(o)["resources"]["limits"].pop("memory"), "has no memory limits"),
+        (lambda o: _web(o)["resources"].pop("requests"), "has no cpu or memory requests"),
+        (lambda o: _web(o).pop("readinessProbe"), "has no readinessProbe"),
+        (lambda o: _web(o).pop("livenessProbe"), "has no livenessProbe"),
+        (lambda o: _web(o).update(image="ghcr.io/acme/shop"), "has no tag"),
+        (lambda o: _web(o).update(image="ghcr.io/acme/shop:latest"), "uses the tag latest"),
+        (
+            lambda o: _web(o)["env"].append({"name": "DATABASE_URL", "value": "postgres://x"}),
+            "sets DATABASE_URL other than from a Secret",
+        ),
+        (
+            lambda o: _web(o)["env"].append(
+                {"name": "API_SECRET_KEY", "valueFrom": {"configMapKeyRef": {"name": "s"}}}
+            ),
+            "sets API_SECRET_KEY other than from a Secret",
+        ),
+        (
+            lambda o: o.append({"kind": "Secret", "metadata": {"name": "s"}, "data": {"a": "b"}}),
+            "Secret/s carries secret values",
+        ),
+        (
+            lambda o: o[0]["data"].update(SECRET_KEY="x"),
+            "ConfigMap/settings holds SECRET_KEY",
+        ),
+        (_drop("PodDisruptionBudget"), "Deployment/web has no PodDisruptionBudget"),
+        (_drop("HorizontalPodAutoscaler"), "Deployment/web serves the Ingress but has no"),
+        (lambda o: o[-1]["spec"].pop("tls"), "Ingress/web has no TLS"),
+        (
+            lambda o: o[-1]["spec"]["rules"].append({"host": "other.example.com"}),
+            "serves other.example.com without TLS",
+        ),
+    ],
+)
+def test_k8s_policy_names_what_a_manifest_gets_wrong(
+    change: Callable[[list[dict[str, Any]]], object], problem: str
+) -> None:
+    from scaffold.smoke.kubernetes import policy_problems
+
+    objects = _k8s_objects()
+    change(objects)
+    problems = policy_problems(objects)
+    assert any(problem in found for found in problems), problems
+
+
+def test_a_job_needs_no_probes_but_the_rest_of_the_policy() -> None:
+    from scaffold.smoke.kubernetes import policy_problems
+
+    objects = _k8s_objects()
+    job = next(o for o in objects if o["kind"] == "Job")
+    job["spec"]["template"]["spec"]["containers"][0]["image"] = "shop"
+    assert policy_problems(objects) == ["Job/migrate container migrate image shop has no tag"]
+
+
+def _k8s_project(project: Path, objects: list[dict[str, Any]]) -> None:
+    import yaml
+
+    overlay = project / "deploy" / "k8s" / "overlays" / "staging"
+    _write(overlay / "kustomization.yaml", "resources:\n  - objects.yaml\n")
+    (overlay / "objects.yaml").write_text(yaml.safe_dump_all(objects), encoding="utf-8")
+
+
+def test_k8s_checks_fail_without_overlays(tmp_path: Path) -> None:
+    from scaffold.smoke import kubernetes
+
+    for check in (kubernetes.check_render, kubernetes.check_schema, kubernetes.check_policy):
+        outcome = check(_context(tmp_path))
+        assert outcome.status is Status.failed
+        assert outcome.reason.startswith("no overlays in deploy/k8s/overlays/")
+
+
+def test_k8s_checks_skip_and_say_why_without_kubectl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scaffold.smoke import kubernetes
+
+    def missing(tool: str) -> Path:
+        raise tools.ToolMissing(tool, [tmp_path])
+
+    monkeypatch.setattr(kubernetes, "find_tool", missing)
+    _k8s_project(tmp_path, _k8s_objects())
+    outcome = kubernetes.check_render(_context(tmp_path))
+    assert outcome.status is Status.skipped
+    assert outcome.reason.startswith("kubectl is not installed")
+
+
+def test_k8s_checks_pass_a_good_overlay_and_fail_a_broken_one(tmp_path: Path) -> None:
+    _need("kubectl")
+    _need("kubernetes-validate")
+    from scaffold.smoke import kubernetes
+
+    _k8s_project(tmp_path, _k8s_objects())
+    for check in (kubernetes.check_render, kubernetes.check_schema, kubernetes.check_policy):
+        assert check(_context(tmp_path)).status is Status.passed, check.__name__
+
+    # A misspelt field renders, but is not valid against the schema (strict).
+    objects = _k8s_objects()
+    _web(objects)["securityContext"]["readOnlyRootFilesytem"] = True
+    _k8s_project(tmp_path, objects)
+    outcome = kubernetes.check_schema(_context(tmp_path))
+    assert outcome.status is Status.failed
+    assert outcome.reason == "staging: not valid against Kubernetes 1.31.0"
+    assert "readOnlyRootFilesytem" in outcome.output
+
+    # Policy, on what kubectl rendered.
+    objects = _k8s_objects()
+    _web(objects)["image"] = "ghcr.io/acme/shop:latest"
+    _k8s_project(tmp_path, objects)
+    outcome = kubernetes.check_policy(_context(tmp_path))
+    assert outcome.status is Status.failed
+    assert "staging: Deployment/web container web image" in outcome.output
+
+    # A kustomization that does not build.
+    _write(tmp_path / "deploy/k8s/overlays/staging/kustomization.yaml", "resources: [gone.yaml]\n")
+    outcome = kubernetes.check_render(_context(tmp_path))
+    assert outcome.status is Status.failed
+    assert outcome.reason == "kubectl kustomize staging exited 1"

@@ -410,6 +410,24 @@ def check_serve_proxy(ctx: Context) -> Outcome:
     return serve_behind_proxy(ctx)
 
 
+def check_k8s_render(ctx: Context) -> Outcome:
+    from scaffold.smoke.kubernetes import check_render
+
+    return check_render(ctx)
+
+
+def check_k8s_schema(ctx: Context) -> Outcome:
+    from scaffold.smoke.kubernetes import check_schema
+
+    return check_schema(ctx)
+
+
+def check_k8s_policy(ctx: Context) -> Outcome:
+    from scaffold.smoke.kubernetes import check_policy
+
+    return check_policy(ctx)
+
+
 def in_subproject(folder: str, check: CheckFunction) -> CheckFunction:
     """The same check, run in a service of the project that has a pyproject of its own."""
 
@@ -447,6 +465,9 @@ CHECKS: dict[str, Check] = {
         Check("compose-refs", check_compose_refs),
         Check("actionlint", check_actionlint),
         Check("caddy-validate", check_caddy),
+        Check("k8s-render", check_k8s_render),
+        Check("k8s-schema", check_k8s_schema, needs=("k8s-render",)),
+        Check("k8s-policy", check_k8s_policy, needs=("k8s-render",)),
         Check("serve", check_serve, needs=(*_INSTALLED, "dockerfile-refs")),
         Check(
             "serve-proxy",
@@ -479,7 +500,16 @@ _PYTHON_CHECKS = (
     "pytest-sqlite",
     "pytest-postgres",
 )
-_CONTAINER_CHECKS = ("hadolint", "dockerfile-refs", "compose-schema", "compose-refs", "actionlint")
+_CONTAINER_CHECKS = (
+    "hadolint",
+    "dockerfile-refs",
+    "compose-schema",
+    "compose-refs",
+    "actionlint",
+    "k8s-render",
+    "k8s-schema",
+    "k8s-policy",
+)
 
 PLANS: dict[Architecture, tuple[str, ...]] = {
     Architecture.django: (

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 INSTALL_HINT = "run scripts/install-tools.sh (it installs uv, hadolint, check-jsonschema, "
-INSTALL_HINT += "actionlint and caddy)"
+INSTALL_HINT += "kubernetes-validate, actionlint and caddy; kubectl comes from your system)"
 
 # Alternatives tried in order: the first one found is used.
 TOOL_NAMES: dict[str, tuple[str, ...]] = {
