@@ -10,6 +10,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import replace
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from scaffold.smoke import (
     tools,
 )
 from scaffold.smoke import checks as smoke_checks
+from scaffold.smoke import replicas as smoke_replicas
 from scaffold.smoke.checks import (
     CHECKS,
     PLANS,
@@ -1226,3 +1228,188 @@ def test_k8s_checks_pass_a_good_overlay_and_fail_a_broken_one(tmp_path: Path) ->
     outcome = kubernetes.check_render(_context(tmp_path))
     assert outcome.status is Status.failed
     assert outcome.reason == "kubectl kustomize staging exited 1"
+
+
+# --- many replicas -----------------------------------------------------------------------------
+
+REPLICA_ADDRESSES = ["127.0.0.1:1", "127.0.0.1:2"]
+
+
+class _TwoReplicas:
+    """A stand-in for Caddy in front of two Django replicas: it alternates between them,
+    names the one answering as the smoke's Caddyfile does, and keeps sessions either in one
+    store (a database) or in one per replica (process memory)."""
+
+    def __init__(self, shared_sessions: bool) -> None:
+        import http.server
+        import threading
+
+        self.turn = 0
+        stores: list[set[str]] = [set()] if shared_sessions else [set(), set()]
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *_args: object) -> None:
+                return None
+
+            def _answer(self, status: int, body: str = "", **headers: str) -> None:
+                replica = outer.turn % 2
+                outer.turn += 1
+                self.send_response(status)
+                self.send_header(smoke_replicas.REPLICA_HEADER, REPLICA_ADDRESSES[replica])
+                for name, value in headers.items():
+                    self.send_header(name.replace("_", "-"), value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def _store(self) -> set[str]:
+                return stores[outer.turn % len(stores)]
+
+            def _session(self) -> str:
+                cookie = self.headers.get("Cookie") or ""
+                return next((c[10:] for c in cookie.split("; ") if c.startswith("sessionid=")), "")
+
+            def do_GET(self) -> None:
+                if self.path == "/accounts/login/":
+                    form = '<input name="csrfmiddlewaretoken" value="token">'
+                    self._answer(200, form, Set_Cookie="csrftoken=token; Secure")
+                elif self.path == "/notes/" and self._session() in self._store():
+                    self._answer(200, "your notes")
+                elif self.path == "/notes/":
+                    self._answer(302, Location="/accounts/login/?next=/notes/")
+                else:
+                    self._answer(200, "ok")
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path == "/accounts/login/":
+                    session = f"s{outer.turn}"
+                    self._store().add(session)
+                    self._answer(302, Location="/notes/", Set_Cookie=f"sessionid={session}")
+                else:
+                    self._store().discard(self._session())
+                    self._answer(302, Location="/", Set_Cookie='sessionid=""; Max-Age=0')
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.pool = smoke_replicas.Pool(
+            f"http://127.0.0.1:{self.server.server_address[1]}", "/livez", REPLICA_ADDRESSES
+        )
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_replicas_pass_when_sessions_are_shared_and_steer_to_the_other_replica() -> None:
+    front = _TwoReplicas(shared_sessions=True)
+    try:
+        assert "held on the other" in smoke_replicas.django_sessions(front.pool)
+    finally:
+        front.close()
+    assert front.pool.served == set(REPLICA_ADDRESSES)
+
+
+def test_replicas_fail_when_each_process_keeps_its_own_sessions() -> None:
+    front = _TwoReplicas(shared_sessions=False)
+    try:
+        with pytest.raises(
+            smoke_replicas.ProxyFailure,
+            match="signed in on replica 2, but /notes/ on replica 1 answered 302",
+        ):
+            smoke_replicas.django_sessions(front.pool)
+    finally:
+        front.close()
+
+
+def test_a_pool_refuses_an_answer_from_no_known_replica() -> None:
+    front = _TwoReplicas(shared_sessions=True)
+    front.pool.replicas = ["127.0.0.1:7", "127.0.0.1:8"]
+    try:
+        with pytest.raises(smoke_replicas.ProxyFailure, match="named no known replica"):
+            front.pool.request("GET", "/livez")
+    finally:
+        front.close()
+
+
+def _limit(shared: bool) -> smoke_replicas.SignInLimit:
+    counts: dict[str, int] = {}
+
+    def attempt(_pool: smoke_replicas.Pool, replica: str) -> smoke_replicas.Answer:
+        key = "all" if shared else replica
+        counts[key] = counts.get(key, 0) + 1
+        status = 429 if counts[key] > 3 else 401
+        return smoke_replicas.Answer(status, Message(), "", replica)
+
+    return smoke_replicas.SignInLimit("the sign-in", 3, attempt, lambda a: a.status == 429)
+
+
+def test_a_limit_counted_per_process_is_reported_and_a_shared_one_holds() -> None:
+    pool = smoke_replicas.Pool("http://unused", "/livez", REPLICA_ADDRESSES)
+    assert smoke_replicas.limit_gap(pool, _limit(shared=True)) is None
+    gap = smoke_replicas.limit_gap(pool, _limit(shared=False))
+    assert gap == (
+        "after 3 failed attempts at the sign-in spread over 2 replicas, "
+        "replica 1 still took one (HTTP 401)"
+    )
+
+
+MIGRATE_STAND_IN = """\
+import fcntl, pathlib, sys, time
+here = pathlib.Path.cwd()
+with open(here / "migrate.lock", "w") as lock:
+    if sys.argv[1] == "locked":
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    time.sleep(0.5)
+    if not (here / "schema").exists():
+        print("INFO Running upgrade  -> 0001")
+        time.sleep(0.5)
+        (here / "schema").write_text("done")
+"""
+
+
+def _migrating_project(tmp_path: Path, mode: str) -> tuple[Context, dict[str, str]]:
+    import yaml
+
+    _write(tmp_path / "migrate.py", MIGRATE_STAND_IN)
+    job = {
+        "kind": "Job",
+        "spec": {"template": {"spec": {"containers": [
+            {"name": "migrate", "command": [sys.executable, "migrate.py"], "args": [mode]}
+        ]}}},
+    }  # fmt: skip
+    _write(tmp_path / "deploy/k8s/base/migrate.yaml", yaml.safe_dump(job))
+    _stand_in(tmp_path, "alembic", 'test -f schema || { echo "not up to date"; exit 1; }\n')
+    env = {**tools.clean_env(), "PATH": f"{tmp_path / '.venv/bin'}{os.pathsep}{os.environ['PATH']}"}
+    return _context(tmp_path), env
+
+
+def test_migrations_started_twice_must_leave_one_schema_made_once(tmp_path: Path) -> None:
+    ctx, env = _migrating_project(tmp_path, "locked")
+    said = smoke_replicas.migrate_twice_at_once(ctx, env)
+    assert said.endswith("one applied the migrations, the other found none left")
+
+
+def test_migrations_that_both_apply_fail_the_check(tmp_path: Path) -> None:
+    ctx, env = _migrating_project(tmp_path, "unlocked")
+    with pytest.raises(smoke_replicas.ProxyFailure, match="2 runs applied migrations, not 1"):
+        smoke_replicas.migrate_twice_at_once(ctx, env)
+
+
+def test_the_migration_command_comes_from_the_kubernetes_job(tmp_path: Path) -> None:
+    with pytest.raises(smoke_replicas.ProxyFailure, match=r"no deploy/k8s/base/migrate\.yaml"):
+        smoke_replicas.migration_command(tmp_path)
+    _migrating_project(tmp_path, "locked")
+    assert smoke_replicas.migration_command(tmp_path) == [sys.executable, "migrate.py", "locked"]
+
+
+def test_the_replicas_proxy_routes_like_the_hybrid_and_names_the_upstream() -> None:
+    caddyfile = smoke_replicas._caddyfile(8000, {"web": [1, 2], "api": [3, 4]})
+    assert "handle /api/* {\n\t\treverse_proxy 127.0.0.1:3 127.0.0.1:4 {" in caddyfile
+    assert "handle {\n\t\treverse_proxy 127.0.0.1:1 127.0.0.1:2 {" in caddyfile
+    assert caddyfile.count("lb_policy round_robin") == 2
+    assert "header_down X-Smoke-Replica {http.reverse_proxy.upstream.hostport}" in caddyfile
+    single = smoke_replicas._caddyfile(8000, {"api": [3, 4]})
+    assert "handle" not in single
+    assert single.startswith("{\n\tadmin off\n}\n\nhttp://127.0.0.1:8000 {")

@@ -428,6 +428,18 @@ def check_k8s_policy(ctx: Context) -> Outcome:
     return check_policy(ctx)
 
 
+def check_replicas(ctx: Context) -> Outcome:
+    from scaffold.smoke.replicas import check_replicas as replicas
+
+    return replicas(ctx)
+
+
+def check_replicas_limits(ctx: Context) -> Outcome:
+    from scaffold.smoke.replicas import check_replicas_limits as limits
+
+    return limits(ctx)
+
+
 def in_subproject(folder: str, check: CheckFunction) -> CheckFunction:
     """The same check, run in a service of the project that has a pyproject of its own."""
 
@@ -474,6 +486,8 @@ CHECKS: dict[str, Check] = {
             check_serve_proxy,
             needs=(*_INSTALLED, *_API_INSTALLED, "caddy-validate", "serve"),
         ),
+        Check("replicas", check_replicas, needs=(*_INSTALLED, "serve", "k8s-render")),
+        Check("replicas-limits", check_replicas_limits, needs=("replicas",)),
         # The hybrid's FastAPI service in api/, with its own lock and environment.
         Check("api-uv-sync", in_subproject("api", check_uv_sync), needs=("pyproject",)),
         Check("api-ruff-check", in_subproject("api", check_ruff), needs=_API_INSTALLED),
@@ -511,6 +525,8 @@ _CONTAINER_CHECKS = (
     "k8s-policy",
 )
 
+_REPLICA_CHECKS = ("replicas", "replicas-limits")
+
 PLANS: dict[Architecture, tuple[str, ...]] = {
     Architecture.django: (
         *SKELETON_CHECKS,
@@ -519,6 +535,7 @@ PLANS: dict[Architecture, tuple[str, ...]] = {
         "django-deploy",
         *_CONTAINER_CHECKS,
         "serve",
+        *_REPLICA_CHECKS,
     ),
     Architecture.fastapi: (
         *SKELETON_CHECKS,
@@ -526,6 +543,7 @@ PLANS: dict[Architecture, tuple[str, ...]] = {
         "alembic-check",
         *_CONTAINER_CHECKS,
         "serve",
+        *_REPLICA_CHECKS,
     ),
     Architecture.hybrid: (
         *SKELETON_CHECKS,
@@ -538,6 +556,7 @@ PLANS: dict[Architecture, tuple[str, ...]] = {
         "caddy-validate",
         "serve",
         "serve-proxy",
+        *_REPLICA_CHECKS,
     ),
 }
 """Every check a complete template of each architecture must pass, in the order they run."""

@@ -83,7 +83,7 @@ def _request(
 
 
 @contextlib.contextmanager
-def _running(
+def running(
     name: str, argv: list[str], cwd: Path, env: dict[str, str], logs: Path
 ) -> Iterator[Path]:
     log_path = logs / f"proxy-{name}.log"
@@ -104,7 +104,7 @@ def _running(
             stop_group(process, grace=10)
 
 
-def _wait_for(url: str, logs: list[Path]) -> None:
+def wait_for(url: str, logs: list[Path]) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     status, detail = 0, ""
     while time.monotonic() < deadline:
@@ -116,7 +116,7 @@ def _wait_for(url: str, logs: list[Path]) -> None:
     raise ProxyFailure(f"{url} did not answer 200 (last: {status or detail})", output)
 
 
-def _service_command(image_path: Path, port: int) -> tuple[dockerfile.Image, list[str]]:
+def service_command(image_path: Path, port: int) -> tuple[dockerfile.Image, list[str]]:
     image = dockerfile.read_image_file(image_path)
     if not image.argv:
         raise ProxyFailure(f"{image_path.name}: no CMD")
@@ -191,8 +191,8 @@ def serve_behind_proxy(ctx: Context) -> Outcome:
     web_port, api_port, front_port = free_port(), free_port(), free_port()
     front = f"http://127.0.0.1:{front_port}"
     try:
-        web_image, web_argv = _service_command(ctx.project / "Dockerfile", web_port)
-        api_image, api_argv = _service_command(api_dir / "Dockerfile", api_port)
+        web_image, web_argv = service_command(ctx.project / "Dockerfile", web_port)
+        api_image, api_argv = service_command(api_dir / "Dockerfile", api_port)
         with database_for(ctx, "hybrid_proxy") as (database_url, database_kind):
             variables = {
                 **secret_variables(ctx.project),
@@ -218,16 +218,16 @@ def serve_behind_proxy(ctx: Context) -> Outcome:
             with contextlib.ExitStack() as stack:
                 logs = [
                     stack.enter_context(
-                        _running("web", web_argv, ctx.project, web_env, ctx.scratch)
+                        running("web", web_argv, ctx.project, web_env, ctx.scratch)
                     ),
-                    stack.enter_context(_running("api", api_argv, api_dir, api_env, ctx.scratch)),
+                    stack.enter_context(running("api", api_argv, api_dir, api_env, ctx.scratch)),
                     stack.enter_context(
-                        _running("caddy", caddy_argv, ctx.project, caddy_env, ctx.scratch)
+                        running("caddy", caddy_argv, ctx.project, caddy_env, ctx.scratch)
                     ),
                 ]
-                _wait_for(f"http://127.0.0.1:{web_port}/healthz", logs)
-                _wait_for(f"http://127.0.0.1:{api_port}/api/v1/health", logs)
-                _wait_for(f"{front}/healthz", logs)
+                wait_for(f"http://127.0.0.1:{web_port}/healthz", logs)
+                wait_for(f"http://127.0.0.1:{api_port}/api/v1/health", logs)
+                wait_for(f"{front}/healthz", logs)
                 routes = _check_routes(ctx, front, logs)
                 _cross_service_flow(front)
                 admin_title = _browser_admin_sign_in(ctx, front)
