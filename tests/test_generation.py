@@ -16,7 +16,8 @@ from tests.conftest import TEMPLATES
 ARCHITECTURES = ["django", "fastapi", "hybrid"]
 # Copier or Jinja syntax that must never reach a generated file (Django's own HTML
 # templates legitimately hold `{{ }}` and `{% %}`, so only non-HTML files are scanned for those).
-JINJA = re.compile(r"\{\{|\{%|\{#")
+# `${{ ... }}` is a GitHub Actions expression (the workflow needs them for its secrets).
+JINJA = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 TEXT_SUFFIXES = {".py", ".toml", ".md", ".yml", ".yaml", ".cfg", ".ini", ".txt", ".example"}
 
 
