@@ -1413,3 +1413,20 @@ def test_the_replicas_proxy_routes_like_the_hybrid_and_names_the_upstream() -> N
     single = smoke_replicas._caddyfile(8000, {"api": [3, 4]})
     assert "handle" not in single
     assert single.startswith("{\n\tadmin off\n}\n\nhttp://127.0.0.1:8000 {")
+
+
+def test_an_init_container_needs_no_probes_but_the_rest_of_the_policy() -> None:
+    from scaffold.smoke.kubernetes import policy_problems
+
+    objects = _k8s_objects()
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    init = copy.deepcopy(_web(objects))
+    init["name"] = "wait"
+    del init["livenessProbe"], init["readinessProbe"]
+    deployment["spec"]["template"]["spec"]["initContainers"] = [init]
+    assert policy_problems(objects) == []
+    init["securityContext"]["readOnlyRootFilesystem"] = False
+    assert policy_problems(objects) == [
+        "Deployment/web container wait has a writable root filesystem "
+        "(readOnlyRootFilesystem is not true)"
+    ]

@@ -161,11 +161,12 @@ def _pod_labels(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     return labels if isinstance(labels, Mapping) else {}
 
 
-def _containers(pod: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+def _containers(pod: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any], bool]]:
+    """Each container of a pod, and whether it keeps running (an init container ends)."""
     for key in ("initContainers", "containers"):
         for container in pod.get(key) or []:
             if isinstance(container, Mapping):
-                yield container
+                yield container, key == "containers"
 
 
 def _selects(selector: Any, labels: Mapping[str, Any]) -> bool:
@@ -262,10 +263,10 @@ def _workload_problems(objects: list[dict[str, Any]]) -> list[str]:
         if obj.get("kind") not in POD_TEMPLATE_KINDS:
             continue
         pod = _pod_spec(obj)
-        serving = obj.get("kind") in SERVING_KINDS
-        if not list(_containers(pod)):
+        if not pod.get("containers"):
             problems.append(f"{_name(obj)} has no containers")
-        for container in _containers(pod):
+        for container, long_running in _containers(pod):
+            serving = long_running and obj.get("kind") in SERVING_KINDS
             where = f"{_name(obj)} container {container.get('name')}"
             problems += [f"{where} {p}" for p in container_problems(pod, container, serving)]
     return problems
