@@ -368,6 +368,8 @@ def test_complete_template_with_missing_inputs_fails_not_skips(tmp_path: Path) -
         smoke_checks.check_k8s_render,
         smoke_checks.check_k8s_schema,
         smoke_checks.check_k8s_policy,
+        smoke_checks.check_replicas,
+        smoke_checks.check_replicas_limits,
         serve.serve_images,
     ):
         outcome = check(ctx)
