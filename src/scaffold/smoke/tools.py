@@ -196,15 +196,19 @@ def run(
     cwd: Path,
     env: Mapping[str, str],
     timeout: float = 600,
+    stdin: str | None = None,
 ) -> Ran:
-    """Run a command in its own process group; stdout and stderr together; never raises."""
+    """Run a command in its own process group; stdout and stderr together; never raises.
+
+    `stdin` is written to the command's standard input; without it, it reads nothing.
+    """
     started = time.monotonic()
     try:
         process = subprocess.Popen(
             [str(part) for part in argv],
             cwd=cwd,
             env=dict(env),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -214,7 +218,7 @@ def run(
     except OSError as exc:
         return Ran(127, f"cannot run {argv[0]}: {exc}", time.monotonic() - started)
     try:
-        output, _ = process.communicate(timeout=timeout)
+        output, _ = process.communicate(input=stdin, timeout=timeout)
     except subprocess.TimeoutExpired:
         stop_group(process)
         output, _ = process.communicate()

@@ -37,8 +37,15 @@ class DatabaseSettings(BaseSettings):
     )
 
     environment: Literal["development", "test", "production"] = "development"
+    # The application's own log records below this level are dropped (logs.py).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     database_url: str = "sqlite+aiosqlite:///./db.sqlite3"
     database_echo: bool = False
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

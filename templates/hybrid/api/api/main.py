@@ -5,5 +5,9 @@ Its settings are read, and checked, when this module is imported: without a usab
 """
 
 from .application import create_app
+from .logs import configure_logging
+from .settings import Settings
 
-app = create_app()
+settings = Settings()
+configure_logging(settings.log_level)
+app = create_app(settings)

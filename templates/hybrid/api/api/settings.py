@@ -40,6 +40,9 @@ class Settings(ServiceSettings):
     environment: Literal["development", "test", "production"] = Field(
         default="development", validation_alias=AliasChoices("ENVIRONMENT", "environment")
     )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level")
+    )
     database_url: str = Field(
         default=f"sqlite:///{PROJECT_ROOT / 'db.sqlite3'}",
         validation_alias=AliasChoices("DATABASE_URL", "database_url"),
