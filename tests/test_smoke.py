@@ -36,9 +36,9 @@ from scaffold.smoke.checks import (
     PLANS,
     SKELETON_CHECKS,
     SKELETON_REASON,
-    Context,
     plan_for,
 )
+from scaffold.smoke.context import Context
 from scaffold.smoke.postgres import Server, probe, redact, with_database
 from scaffold.smoke.report import CheckResult, Outcome, Status, tail
 from scaffold.smoke.runner import variants
@@ -1432,3 +1432,48 @@ def test_an_init_container_needs_no_probes_but_the_rest_of_the_policy() -> None:
         "Deployment/web container wait has a writable root filesystem "
         "(readOnlyRootFilesystem is not true)"
     ]
+
+
+# --- attacks ----------------------------------------------------------------------------------
+
+
+def test_the_forged_tokens_are_what_an_attacker_would_send() -> None:
+    import base64
+    import json
+
+    from scaffold.smoke import attacks
+
+    def part(token: str, index: int) -> dict[str, object]:
+        piece = token.split(".")[index]
+        loaded = json.loads(base64.urlsafe_b64decode(piece + "=" * (-len(piece) % 4)))
+        assert isinstance(loaded, dict)
+        return loaded
+
+    unsigned = attacks._jwt({"alg": "none"}, {"sub": "1"}, None)
+    assert unsigned.endswith(".")
+    assert part(unsigned, 0) == {"alg": "none"}
+    signed = attacks._jwt({"alg": "HS256"}, {"sub": "7", "type": "access"}, b"k" * 32)
+    tampered = attacks._tampered(signed)
+    assert part(tampered, 1) == {"sub": "8", "type": "access"}
+    assert tampered.split(".")[2] == signed.split(".")[2]  # the old signature kept
+
+
+def test_forging_addresses_fails_when_no_attempt_is_ever_refused() -> None:
+    from scaffold.smoke import attacks
+    from scaffold.smoke.proxy import ProxyFailure
+
+    seen: list[str] = []
+
+    def believed(_email: str, headers: dict[str, str]) -> bool:
+        seen.append(headers["X-Forwarded-For"])
+        return False  # every forged address counted as a new client
+
+    with pytest.raises(ProxyFailure, match="the forged addresses were believed"):
+        attacks._forging(believed)
+    assert len(set(seen)) == attacks.CLIENT_FAILURES + 1
+
+    def counted_as_one(_email: str, _headers: dict[str, str]) -> bool:
+        seen.append("")
+        return len(seen) > attacks.CLIENT_FAILURES + 1 + attacks.CLIENT_FAILURES
+
+    assert "refused after 10 failures" in attacks._forging(counted_as_one)

@@ -10,39 +10,16 @@ from __future__ import annotations
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scaffold.choices import Architecture
 from scaffold.smoke import compose, dockerfile, leftovers
+from scaffold.smoke.context import Context, dockerfiles, workflows
 from scaffold.smoke.postgres import Server, fresh_database, with_database
 from scaffold.smoke.report import Outcome
 from scaffold.smoke.report import Status as CheckStatus
 from scaffold.smoke.tools import Ran, ToolMissing, find_tool, run, with_tool_on_path
-
-Status = Callable[[str], None]
-
-
-@dataclass
-class Context:
-    """Everything a check may look at for one rendered project."""
-
-    project: Path
-    architecture: Architecture
-    answers: Mapping[str, str]
-    questions: tuple[str, ...]  # the template's question names (for the leftover rule)
-    env: dict[str, str]  # cleaned environment, with UV_PYTHON pointing at the interpreter
-    postgres: Server
-    scratch: Path  # a private folder for logs and SQLite files
-    status: Status = field(default=lambda _message: None)
-
-    def venv_tool(self, name: str) -> Path:
-        return self.project / ".venv" / "bin" / name
-
-    @property
-    def package(self) -> str:
-        return self.answers.get("package_name", "")
-
 
 CheckFunction = Callable[[Context], Outcome]
 
@@ -264,16 +241,6 @@ def check_django_deploy(ctx: Context) -> Outcome:
 # --- Docker, compose, CI ------------------------------------------------------------------
 
 
-def dockerfiles(project: Path) -> list[Path]:
-    found = [
-        path
-        for pattern in ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*/Dockerfile")
-        for path in project.glob(pattern)
-        if path.is_file() and ".venv" not in path.parts and not path.name.endswith(".jinja")
-    ]
-    return sorted(set(found))
-
-
 def _tool_or_fail(tool: str) -> Path | Outcome:
     try:
         return find_tool(tool)
@@ -355,11 +322,6 @@ def check_compose_refs(ctx: Context) -> Outcome:
     return Outcome.ok()
 
 
-def workflows(project: Path) -> list[Path]:
-    folder = project / ".github" / "workflows"
-    return sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yml", ".yaml"))
-
-
 def check_actionlint(ctx: Context) -> Outcome:
     files = workflows(ctx.project)
     if not files:
@@ -434,6 +396,12 @@ def check_replicas(ctx: Context) -> Outcome:
     return replicas(ctx)
 
 
+def check_attacks(ctx: Context) -> Outcome:
+    from scaffold.smoke.attacks import check_attacks as attacks
+
+    return attacks(ctx)
+
+
 def check_replicas_limits(ctx: Context) -> Outcome:
     from scaffold.smoke.replicas import check_replicas_limits as limits
 
@@ -488,6 +456,7 @@ CHECKS: dict[str, Check] = {
         ),
         Check("replicas", check_replicas, needs=(*_INSTALLED, "serve", "k8s-render")),
         Check("replicas-limits", check_replicas_limits, needs=("replicas",)),
+        Check("attacks", check_attacks, needs=("replicas",)),
         # The hybrid's FastAPI service in api/, with its own lock and environment.
         Check("api-uv-sync", in_subproject("api", check_uv_sync), needs=("pyproject",)),
         Check("api-ruff-check", in_subproject("api", check_ruff), needs=_API_INSTALLED),
@@ -525,7 +494,7 @@ _CONTAINER_CHECKS = (
     "k8s-policy",
 )
 
-_REPLICA_CHECKS = ("replicas", "replicas-limits")
+_REPLICA_CHECKS = ("replicas", "replicas-limits", "attacks")
 
 PLANS: dict[Architecture, tuple[str, ...]] = {
     Architecture.django: (

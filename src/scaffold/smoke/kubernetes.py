@@ -19,7 +19,7 @@ from scaffold.smoke.report import Outcome
 from scaffold.smoke.tools import Ran, ToolMissing, find_tool, run
 
 if TYPE_CHECKING:
-    from scaffold.smoke.checks import Context
+    from scaffold.smoke.context import Context
 
 KUBERNETES_VERSION = "1.31.0"
 OVERLAYS = Path("deploy") / "k8s" / "overlays"

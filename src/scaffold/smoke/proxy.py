@@ -36,7 +36,7 @@ from scaffold.smoke.serve import (
 from scaffold.smoke.tools import ToolMissing, find_tool, run, stop_group
 
 if TYPE_CHECKING:
-    from scaffold.smoke.checks import Context
+    from scaffold.smoke.context import Context
 
 EMAIL, PASSWORD = "smoke-proxy@example.com", "Smoke-proxy-password-1"
 STAFF_EMAIL, STAFF_PASSWORD = "smoke-staff@example.com", "Smoke-staff-password-1"

@@ -45,7 +45,7 @@ from scaffold.smoke.serve import build_env, database_for, free_port, secret_vari
 from scaffold.smoke.tools import ToolMissing, find_tool, run
 
 if TYPE_CHECKING:
-    from scaffold.smoke.checks import Context
+    from scaffold.smoke.context import Context
 
 REPLICA_HEADER = "X-Smoke-Replica"
 MIGRATION_JOB = Path("deploy") / "k8s" / "base" / "migrate.yaml"
@@ -100,9 +100,10 @@ class Pool:
         form: Mapping[str, str] | None = None,
         body: Any = None,
         headers: Mapping[str, str] | None = None,
+        raw: bytes | None = None,
     ) -> Answer:
         sent = dict(headers or {})
-        data = None
+        data = raw
         if form is not None:
             data = urllib.parse.urlencode(form).encode()
         elif body is not None:

@@ -15,7 +15,8 @@ from typing import Any
 from scaffold.architectures import CATALOG
 from scaffold.choices import Architecture
 from scaffold.errors import UsageError
-from scaffold.smoke.checks import CHECKS, Context, plan_for
+from scaffold.smoke.checks import CHECKS, plan_for
+from scaffold.smoke.context import Context
 from scaffold.smoke.postgres import Server, probe
 from scaffold.smoke.report import (
     CheckResult,

@@ -31,7 +31,7 @@ from scaffold.smoke.report import Outcome, tail
 from scaffold.smoke.tools import run, stop_group
 
 if TYPE_CHECKING:
-    from scaffold.smoke.checks import Context
+    from scaffold.smoke.context import Context
 
 START_TIMEOUT = 90.0
 STOP_GRACE = 15.0
@@ -134,7 +134,7 @@ def database_for(ctx: Context, label: str) -> Iterator[tuple[str, str]]:
 
 
 def serve_images(ctx: Context) -> Outcome:
-    from scaffold.smoke.checks import dockerfiles
+    from scaffold.smoke.context import dockerfiles
 
     files = dockerfiles(ctx.project)
     if not files:
