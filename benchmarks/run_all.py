@@ -2,7 +2,8 @@
 
     uv run python benchmarks/run_all.py [--quick] [--templates]
 
-Runs bench_cli.py, bench_update.py, bench_first_run.py and bench_services.py (each in a
+Runs bench_cli.py, bench_update.py, bench_first_run.py, bench_services.py and
+bench_security.py (each in a
 process of its own, each printing its figures beside its baseline), then writes
 `benchmarks/results/results.json` and `benchmarks/results/RESULTS.md`. With
 `--templates`, it also rewrites `templates/_shared/performance/<architecture>.md`, the
@@ -136,6 +137,23 @@ def results_markdown(figures: dict[str, Any], version: str) -> str:
             "project's tests (`uv run pytest`; for the hybrid `uv run scripts/run_tests.py`, "
             "which installs `api/` and runs the two suites side by side).",
         ]
+    security = figures.get("security")
+    if security:
+        lines += [
+            "",
+            "## What the security checks cost",
+            "",
+            f"Timed in one process of a generated FastAPI service ({security['database']}):",
+            "",
+            "| check | time | beside | ratio |",
+            "|---|---:|---|---:|",
+            f"| token stamp, every signed-in request | {security['stamp_check_us']:.1f} µs "
+            f"| decoding the token, {security['token_decode_us']:.1f} µs "
+            f"| {security['stamp_over_decode']:.3f} |",
+            f"| sign-in limits (record, count, release) | {security['sign_in_hold_ms']:.1f} ms "
+            f"| one password verification, {security['password_verify_ms']:.0f} ms "
+            f"| {security['hold_over_verify']:.3f} |",
+        ]
     lines += ["", "## Generated services", ""]
     for architecture in services["services"]:
         result = services["services"][architecture]
@@ -178,6 +196,7 @@ def main() -> None:
         "services": run(
             "bench_services.py", *(["--rounds", "1", "--seconds", "1"] if args.quick else [])
         ),
+        "security": run("bench_security.py"),
     }
     (RESULTS / "results.json").write_text(json.dumps(figures, indent=2) + "\n")
     write(figures, version, templates=args.templates)
