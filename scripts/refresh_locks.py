@@ -83,7 +83,7 @@ def run(command: list[str], cwd: Path | None = None, python: str | None = None) 
         fail(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
 
 
-def render(architecture: str, python_version: str, destination: Path) -> None:
+def render(architecture: str, python_version: str, worker: bool, destination: Path) -> None:
     run(
         [
             *copier_command(),
@@ -97,6 +97,8 @@ def render(architecture: str, python_version: str, destination: Path) -> None:
             f"project_name={SAMPLE_NAME}",
             "--data",
             f"python_version={python_version}",
+            "--data",
+            f"worker={str(worker).lower()}",
             str(TEMPLATES),
             str(destination),
         ]
@@ -104,12 +106,18 @@ def render(architecture: str, python_version: str, destination: Path) -> None:
 
 
 def fresh_lock(
-    architecture: str, python_version: str, workdir: Path, subdir: str = "", *, keep: bool = False
+    architecture: str,
+    python_version: str,
+    worker: bool,
+    workdir: Path,
+    subdir: str = "",
+    *,
+    keep: bool = False,
 ) -> tuple[Path, str]:
     """Render the sample project and lock it (or its `subdir` service), from scratch
     unless `keep`: then `uv lock` starts from the lock the template renders."""
-    project = workdir / f"{architecture}-{python_version}"
-    render(architecture, python_version, project)
+    project = workdir / f"{architecture}-{python_version}-{'worker' if worker else 'plain'}"
+    render(architecture, python_version, worker, project)
     locked = project / subdir
     if not keep:
         (locked / "uv.lock").unlink(missing_ok=True)
@@ -146,12 +154,30 @@ def as_template(lock: str, requires_python: str | None, name: str = SAMPLE_SLUG)
 def refresh(
     architecture: str, versions: list[str], subdir: str = "", *, keep: bool = False
 ) -> Path:
-    """Rewrite the lock template of an architecture, or of its service in `subdir`."""
+    """Rewrite the lock template of an architecture, or of its service in `subdir`.
+
+    The `worker` answer adds dependencies, so each value gets its lock; when both render
+    the same text, one serves them both.
+    """
     target = TEMPLATES / architecture / subdir / LOCK_TEMPLATE
+    with_worker = lock_text(architecture, versions, True, subdir, keep=keep)
+    without = lock_text(architecture, versions, False, subdir, keep=keep)
+    if with_worker == without:
+        text = with_worker
+    else:
+        text = f"{{% if worker -%}}\n{with_worker}{{% else -%}}\n{without}{{% endif -%}}\n"
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def lock_text(
+    architecture: str, versions: list[str], worker: bool, subdir: str = "", *, keep: bool = False
+) -> str:
+    """The lock template text for one `worker` answer, across Python versions."""
     with tempfile.TemporaryDirectory(prefix="refresh-locks-") as tmp:
         workdir = Path(tmp)
         locks = {
-            version: fresh_lock(architecture, version, workdir, subdir, keep=keep)
+            version: fresh_lock(architecture, version, worker, workdir, subdir, keep=keep)
             for version in versions
         }
         oldest = versions[0]
@@ -181,8 +207,7 @@ def refresh(
                 parts.append(as_template(locks[version][1], None, name))
             parts.append("{% endif -%}\n")
             text = "".join(parts)
-    target.write_text(text, encoding="utf-8")
-    return target
+    return text
 
 
 def main() -> None:
