@@ -1167,6 +1167,32 @@ def test_a_job_needs_no_probes_but_the_rest_of_the_policy() -> None:
     assert policy_problems(objects) == ["Job/migrate container migrate image shop has no tag"]
 
 
+def test_a_background_deployment_needs_no_probes_but_a_web_one_does() -> None:
+    import copy
+
+    from scaffold.smoke.kubernetes import policy_problems
+
+    objects = _k8s_objects()
+    web = next(o for o in objects if o["kind"] == "Deployment")
+    # A queue worker: the same pod without probes, selected by no Service.
+    worker = copy.deepcopy(web)
+    worker["metadata"]["name"] = "worker"
+    worker["spec"]["selector"]["matchLabels"] = {"app.kubernetes.io/component": "worker"}
+    worker["spec"]["template"]["metadata"]["labels"] = {"app.kubernetes.io/component": "worker"}
+    for container in worker["spec"]["template"]["spec"]["containers"]:
+        container.pop("livenessProbe", None)
+        container.pop("readinessProbe", None)
+    budget = next(o for o in objects if o["kind"] == "PodDisruptionBudget")
+    worker_budget = copy.deepcopy(budget)
+    worker_budget["metadata"]["name"] = "worker"
+    worker_budget["spec"]["selector"]["matchLabels"] = {"app.kubernetes.io/component": "worker"}
+    assert policy_problems([*objects, worker, worker_budget]) == []
+
+    # The web Deployment without a readiness probe still fails: a Service routes to it.
+    _web(objects).pop("readinessProbe")
+    assert any("has no readinessProbe" in p for p in policy_problems(objects))
+
+
 def _k8s_project(project: Path, objects: list[dict[str, Any]]) -> None:
     import yaml
 

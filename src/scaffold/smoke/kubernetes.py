@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 KUBERNETES_VERSION = "1.31.0"
 OVERLAYS = Path("deploy") / "k8s" / "overlays"
 
-# Long-running pods: their containers need probes. A Job's pod runs to completion.
+# Long-running pods behind a Service: their containers need probes. A Job's pod runs to
+# completion.
 SERVING_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 POD_TEMPLATE_KINDS = (*SERVING_KINDS, "Job")
 
@@ -259,14 +260,25 @@ def policy_problems(objects: list[dict[str, Any]]) -> list[str]:
 
 def _workload_problems(objects: list[dict[str, Any]]) -> list[str]:
     problems: list[str] = []
+    selectors = [
+        _get(service, "spec", "selector") or {}
+        for service in objects
+        if service.get("kind") == "Service"
+    ]
     for obj in objects:
         if obj.get("kind") not in POD_TEMPLATE_KINDS:
             continue
         pod = _pod_spec(obj)
         if not pod.get("containers"):
             problems.append(f"{_name(obj)} has no containers")
+        # Probes matter where a Service sends traffic; a background process (a queue
+        # worker, a scheduler) may have none and be restarted when it exits.
+        behind_service = any(
+            selector and _selects({"matchLabels": selector}, _pod_labels(obj))
+            for selector in selectors
+        )
         for container, long_running in _containers(pod):
-            serving = long_running and obj.get("kind") in SERVING_KINDS
+            serving = long_running and obj.get("kind") in SERVING_KINDS and behind_service
             where = f"{_name(obj)} container {container.get('name')}"
             problems += [f"{where} {p}" for p in container_problems(pod, container, serving)]
     return problems
