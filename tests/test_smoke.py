@@ -1503,3 +1503,38 @@ def test_forging_addresses_fails_when_no_attempt_is_ever_refused() -> None:
         return len(seen) > attacks.CLIENT_FAILURES + 1 + attacks.CLIENT_FAILURES
 
     assert "refused after 10 failures" in attacks._forging(counted_as_one)
+
+
+def test_the_mail_sink_keeps_what_smtp_hands_it() -> None:
+    import smtplib
+    from email.message import EmailMessage
+
+    from scaffold.smoke.mailsink import body_text, mail_sink
+
+    with mail_sink() as sink:
+        assert sink.wait_for("nobody@example.com", timeout=0.1) == []
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "a@example.com", "b@example.com", "Hi"
+        message.set_content("Open http://127.0.0.1/confirm/abc/\n")
+        with smtplib.SMTP("127.0.0.1", sink.port, timeout=5) as smtp:
+            smtp.send_message(message)
+        found = sink.wait_for("b@example.com", timeout=5)
+    assert [m["Subject"] for m in found] == ["Hi"]
+    assert "http://127.0.0.1/confirm/abc/" in body_text(found[0])
+
+
+def test_the_private_redis_stops_and_starts_on_the_same_port(tmp_path: Path) -> None:
+    from scaffold.smoke.redis_server import private_redis
+    from scaffold.smoke.tools import ToolMissing
+
+    try:
+        with private_redis(tmp_path) as redis:
+            port = redis.port
+            assert redis.answers()
+            redis.stop()
+            assert not redis.answers()
+            redis.start()
+            assert redis.answers()
+            assert redis.port == port
+    except ToolMissing as exc:
+        pytest.skip(f"redis-server is not installed: {exc}")

@@ -38,6 +38,9 @@ Status = Callable[[str], None]
 # Answers an update cannot change in place: renaming them would move every file the
 # team has edited. (The architecture has its own flag and rules.)
 FIXED_ANSWERS = ("project_slug", "package_name")
+# Questions added after projects were made, whose default would add a part the project
+# never had: an update leaves the part out unless `--data` asks for it.
+OPT_IN_ANSWERS = {"worker": "false"}
 
 # Architecture changes that keep the team's work: the hybrid holds the whole Django
 # monolith at the same paths. Anything else would throw code away.
@@ -233,7 +236,19 @@ def plan_update(request: UpdateRequest, status: Status = _silent) -> UpdateResul
         if request.data:
             check_known_keys(request.data, store.questions(store.tag_for(target)), origin="--data")
         old_answers = project.questions_answered
-        new_answers = {**old_answers, **request.data, "architecture": architecture.value}
+        kept_out = {
+            key: value
+            for key, value in OPT_IN_ANSWERS.items()
+            if key not in old_answers and key not in request.data
+        }
+        for key in kept_out:
+            status(f"{key}: not added by this update (`--data {key}=true` adds it)")
+        new_answers = {
+            **old_answers,
+            **kept_out,
+            **request.data,
+            "architecture": architecture.value,
+        }
         name = project.path.name
         before = render_pristine(store, base.version, old_answers, scratch, name)
         check_answers_describe(project, before)

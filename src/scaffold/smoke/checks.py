@@ -402,6 +402,12 @@ def check_attacks(ctx: Context) -> Outcome:
     return attacks(ctx)
 
 
+def check_worker(ctx: Context) -> Outcome:
+    from scaffold.smoke.worker import check_worker as worker
+
+    return worker(ctx)
+
+
 def check_replicas_limits(ctx: Context) -> Outcome:
     from scaffold.smoke.replicas import check_replicas_limits as limits
 
@@ -457,6 +463,7 @@ CHECKS: dict[str, Check] = {
         Check("replicas", check_replicas, needs=(*_INSTALLED, "serve", "k8s-render")),
         Check("replicas-limits", check_replicas_limits, needs=("replicas",)),
         Check("attacks", check_attacks, needs=("replicas",)),
+        Check("worker", check_worker, needs=("replicas",)),
         # The hybrid's FastAPI service in api/, with its own lock and environment.
         Check("api-uv-sync", in_subproject("api", check_uv_sync), needs=("pyproject",)),
         Check("api-ruff-check", in_subproject("api", check_ruff), needs=_API_INSTALLED),
@@ -494,7 +501,7 @@ _CONTAINER_CHECKS = (
     "k8s-policy",
 )
 
-_REPLICA_CHECKS = ("replicas", "replicas-limits", "attacks")
+_REPLICA_CHECKS = ("replicas", "replicas-limits", "attacks", "worker")
 
 PLANS: dict[Architecture, tuple[str, ...]] = {
     Architecture.django: (

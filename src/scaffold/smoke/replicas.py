@@ -40,6 +40,7 @@ from scaffold.smoke.proxy import (
     service_command,
     wait_for,
 )
+from scaffold.smoke.redis_server import RedisDown, private_redis
 from scaffold.smoke.report import Outcome
 from scaffold.smoke.serve import build_env, database_for, free_port, secret_variables
 from scaffold.smoke.tools import ToolMissing, find_tool, run
@@ -160,6 +161,8 @@ class Cluster:
     api: Pool | None  # the FastAPI service, when the project has it
     database: str  # what the report says about the database
     migrations: str  # what the two migration runs did
+    env: dict[str, str] = field(default_factory=dict)  # the root image's environment
+    logs: list[Path] = field(default_factory=list)  # each process's log, for failures
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,11 @@ class Service:
     dockerfile: Path
     cheap_path: str
     ready_path: str
+
+
+def has_worker(ctx: Context) -> bool:
+    """Whether the project was rendered with the worker (its Celery app)."""
+    return bool(ctx.package) and (ctx.project / ctx.package / "worker.py").is_file()
 
 
 def services(project: Path) -> list[Service]:
@@ -254,8 +262,24 @@ def _caddyfile(front_port: int, pools: Mapping[str, list[int]]) -> str:
 
 
 @contextlib.contextmanager
-def cluster(ctx: Context, label: str) -> Iterator[Cluster]:
-    """Migrate twice at once, then two replicas of each service and Caddy in front."""
+def cluster(ctx: Context, label: str, extra: Mapping[str, str] | None = None) -> Iterator[Cluster]:
+    """Migrate twice at once, then two replicas of each service and Caddy in front.
+
+    `extra` adds to every process's environment (e.g. the worker check's Redis and mail).
+    A project with the worker needs Redis in production: it gets a private one unless
+    `extra` names its own.
+    """
+    if has_worker(ctx) and "REDIS_URL" not in (extra or {}):
+        try:
+            with contextlib.ExitStack() as stack:
+                redis = stack.enter_context(private_redis(ctx.scratch / f"redis-{label}"))
+                with_redis = {**(extra or {}), "REDIS_URL": redis.url}
+                yield stack.enter_context(cluster(ctx, label, with_redis))
+        except ToolMissing as exc:
+            raise ProxyFailure(f"{exc}: a project with the worker needs Redis") from exc
+        except RedisDown as exc:
+            raise ProxyFailure(str(exc)) from exc
+        return
     found = services(ctx.project)
     if not found:
         raise ProxyFailure("no web service (manage.py or alembic.ini) to run")
@@ -273,6 +297,7 @@ def cluster(ctx: Context, label: str) -> Iterator[Cluster]:
             "SECURE_SSL_REDIRECT": "false",
             "DATABASE_URL": database_url,
             "WEB_CONCURRENCY": "1",
+            **(extra or {}),
         }
         ports = {service.name: [free_port() for _ in range(REPLICAS)] for service in found}
         commands: list[tuple[str, list[str], Path, dict[str, str]]] = []
@@ -318,7 +343,9 @@ def cluster(ctx: Context, label: str) -> Iterator[Cluster]:
             }
             for pool in pools.values():
                 wait_for(front + pool.cheap_path, logs)
-            yield Cluster(pools.get("web"), pools.get("api"), database_kind, migrations)
+            yield Cluster(
+                pools.get("web"), pools.get("api"), database_kind, migrations, root_env, logs
+            )
 
 
 def _prepare_django(project: Path, env: dict[str, str]) -> None:

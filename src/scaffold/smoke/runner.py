@@ -90,7 +90,10 @@ def _choice_values(spec: Mapping[str, Any]) -> list[Any]:
 
 
 def _asks_for(spec: Mapping[str, Any], architecture: Architecture) -> bool:
+    """Whether the question is asked for `architecture`: always without a `when`."""
     when = spec.get("when")
+    if when is None:
+        return True
     return isinstance(when, str) and re.search(rf"\b{architecture.value}\b", when) is not None
 
 
@@ -112,7 +115,8 @@ def variants(
 ) -> list[Variant]:
     """Each architecture once per option combination needed to try every choice it offers.
 
-    Questions asked only for an architecture (a `when` naming it) contribute their choices:
+    Questions asked for an architecture (a `when` naming it, or no `when`) contribute their
+    choices (a bool's are true and false):
     variant i takes choice i of each (wrapping), so every choice is rendered at least once
     without the full cross product. python_version rotates over the complete templates'
     variants (a skeleton installs nothing, so a Python version tried only there would not
