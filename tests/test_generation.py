@@ -80,6 +80,7 @@ def test_answers_flow_into_the_files(copie: Copie) -> None:
 # everything else), then at most a variant such as -slim-trixie or -alpine.
 EXACT_TAG = {
     "postgres": re.compile(r"^\d+\.\d+(-[a-z0-9.]+)*$"),
+    "axllent/mailpit": re.compile(r"^v\d+\.\d+\.\d+$"),
     "*": re.compile(r"^\d+\.\d+\.\d+(-[a-z0-9.]+)*$"),
 }
 

@@ -52,6 +52,7 @@ MAIL_TIMEOUT = 60.0  # the worker's first task includes its connection to Redis
 STOP_GRACE = 30.0
 # A sign-up must not wait on the queue: with Redis gone it answers within this.
 OUTAGE_ANSWER_SECONDS = 5.0
+RELAY_AFTER_SECONDS = 30  # the projects' own RELAY_AFTER: how old a message the relay takes
 _LINK = re.compile(r"https?://\S+")
 
 
@@ -268,9 +269,13 @@ def outage(
     else:
         assert running_cluster.api is not None
         took = api_sign_up(running_cluster.api, address, password)
+    signed_up = time.monotonic()
     if took > OUTAGE_ANSWER_SECONDS:
         raise ProxyFailure(f"with Redis down, a sign-up took {took:.1f}s to answer")
     redis.start()
+    # The relay leaves a message alone until it is RELAY_AFTER_SECONDS old: its own
+    # delivery may still be on its way.
+    time.sleep(max(0.0, signed_up + RELAY_AFTER_SECONDS + 1 - time.monotonic()))
     relayed = relay_outbox(ctx, running_cluster.env, worker)
     if len(sink.wait_for(address, timeout=MAIL_TIMEOUT)) != 1:
         raise ProxyFailure(
@@ -290,17 +295,20 @@ def outage(
     )
 
 
+def relay_task(ctx: Context) -> str:
+    """The relay job's Celery name: Django's `jobs` app, or the FastAPI package's tasks."""
+    if (ctx.project / "manage.py").is_file():
+        return "jobs.tasks.relay_outbox"
+    return f"{ctx.package}.tasks.relay_outbox"
+
+
 def relay_outbox(ctx: Context, env: dict[str, str], worker: Worker) -> str:
-    """Ask for the scheduler's relay job now, rather than wait up to a minute for it."""
-    command = celery(ctx, "call", RELAY_TASK)
-    ran = run(command, cwd=ctx.project, env={**env, **RELAY_ENV}, timeout=60)
+    """Queue the scheduler's relay job now, rather than wait up to a minute for beat."""
+    command = celery(ctx, "call", relay_task(ctx))
+    ran = run(command, cwd=ctx.project, env=env, timeout=60)
     if not ran.ok:
         raise ProxyFailure(f"`{' '.join(command)}` exited {ran.returncode}", ran.output)
     return "the relay job queued it"
-
-
-RELAY_TASK = "jobs.relay_outbox"
-RELAY_ENV: dict[str, str] = {}
 
 
 # --- the check -------------------------------------------------------------------------------
