@@ -2,8 +2,8 @@
 
     uv run python benchmarks/run_all.py [--quick] [--templates]
 
-Runs bench_cli.py, bench_update.py, bench_first_run.py, bench_services.py and
-bench_security.py (each in a
+Runs bench_cli.py, bench_update.py, bench_first_run.py, bench_services.py,
+bench_security.py and bench_worker.py (each in a
 process of its own, each printing its figures beside its baseline), then writes
 `benchmarks/results/results.json` and `benchmarks/results/RESULTS.md`. With
 `--templates`, it also rewrites `templates/_shared/performance/<architecture>.md`, the
@@ -154,6 +154,32 @@ def results_markdown(figures: dict[str, Any], version: str) -> str:
             f"| one password verification, {security['password_verify_ms']:.0f} ms "
             f"| {security['hold_over_verify']:.3f} |",
         ]
+    worker = figures.get("worker")
+    if worker:
+        lines += [
+            "",
+            "## Mail through the worker",
+            "",
+            f"A generated Django project with the worker, in its own environment "
+            f"({worker['database']}, Redis on this machine). Sign-ups through allauth's "
+            "form, interleaved, median:",
+            "",
+            "| sign-up | time | ratio |",
+            "|---|---:|---:|",
+            f"| mail sent inline to an SMTP server on loopback (baseline) "
+            f"| {worker['signup_inline_loopback_ms']:.1f} ms | 1 |",
+            f"| mail sent inline to a relay taking {worker['slow_smtp_ms']} ms a message "
+            f"| {worker['signup_inline_slow_smtp_ms']:.1f} ms "
+            f"| {worker['signup_inline_slow_smtp_ms'] / worker['signup_inline_loopback_ms']:.2f} |",
+            f"| mail queued for the worker (one Redis publish) "
+            f"| {worker['signup_queued_ms']:.1f} ms "
+            f"| {worker['queued_over_inline_loopback']:.2f} |",
+            "",
+            f"{worker['messages']} outbox messages delivered by the worker (the project's "
+            f"command, 2 processes): {worker['worker_messages_per_s']:.0f} messages/s, "
+            f"{worker['worker_over_direct']:.2f}x the same messages sent one after another "
+            f"by one process ({worker['direct_messages_per_s']:.0f}/s).",
+        ]
     lines += ["", "## Generated services", ""]
     for architecture in services["services"]:
         result = services["services"][architecture]
@@ -197,6 +223,9 @@ def main() -> None:
             "bench_services.py", *(["--rounds", "1", "--seconds", "1"] if args.quick else [])
         ),
         "security": run("bench_security.py"),
+        "worker": run(
+            "bench_worker.py", *(["--signups", "3", "--messages", "50"] if args.quick else [])
+        ),
     }
     (RESULTS / "results.json").write_text(json.dumps(figures, indent=2) + "\n")
     write(figures, version, templates=args.templates)
