@@ -15,7 +15,7 @@ from pathlib import Path
 
 from scaffold.choices import Architecture
 from scaffold.smoke import compose, dockerfile, leftovers
-from scaffold.smoke.context import Context, dockerfiles, workflows
+from scaffold.smoke.context import Context, dockerfiles, has_worker, workflows
 from scaffold.smoke.postgres import Server, fresh_database, with_database
 from scaffold.smoke.report import Outcome
 from scaffold.smoke.report import Status as CheckStatus
@@ -228,6 +228,8 @@ def check_django_deploy(ctx: Context) -> Outcome:
         "ALLOWED_HOSTS": "example.com",
         "DATABASE_URL": database,
     }
+    if has_worker(ctx):
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/0"  # required; the check connects to none
     return _venv_command(
         ctx,
         "python",

@@ -50,3 +50,8 @@ def dockerfiles(project: Path) -> list[Path]:
 def workflows(project: Path) -> list[Path]:
     folder = project / ".github" / "workflows"
     return sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yml", ".yaml"))
+
+
+def has_worker(ctx: Context) -> bool:
+    """Whether the project was rendered with the worker (its Celery app)."""
+    return bool(ctx.package) and (ctx.project / ctx.package / "worker.py").is_file()

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scaffold.smoke import dockerfile
+from scaffold.smoke.context import has_worker
 from scaffold.smoke.proxy import (
     CREATE_USER,
     EMAIL,
@@ -171,11 +172,6 @@ class Service:
     dockerfile: Path
     cheap_path: str
     ready_path: str
-
-
-def has_worker(ctx: Context) -> bool:
-    """Whether the project was rendered with the worker (its Celery app)."""
-    return bool(ctx.package) and (ctx.project / ctx.package / "worker.py").is_file()
 
 
 def services(project: Path) -> list[Service]:

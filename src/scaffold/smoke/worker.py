@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from scaffold.smoke import dockerfile
+from scaffold.smoke.context import has_worker
 from scaffold.smoke.mailsink import MailSink, body_text, mail_sink
 from scaffold.smoke.proxy import ProxyFailure
 from scaffold.smoke.redis_server import RedisDown, RedisServer, private_redis
@@ -39,7 +40,6 @@ from scaffold.smoke.replicas import (
     Cluster,
     Pool,
     cluster,
-    has_worker,
     hybrid_api_token,
 )
 from scaffold.smoke.report import Outcome

@@ -25,7 +25,9 @@ class TolerantRedisCacheClient(RedisCacheClient):
             return bool(super().add(key, value, timeout))
         except RedisError as exc:
             _unavailable("add", exc)
-            return False
+            # An empty cache takes the key. Saying no would make allauth's rate limits,
+            # which lock with add(), refuse every request while Redis is away.
+            return True
 
     def get(self, key: Any, default: Any) -> Any:
         try:
