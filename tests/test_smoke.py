@@ -956,13 +956,13 @@ def test_the_alembic_check_upgrades_then_checks_on_its_own_database(tmp_path: Pa
     (tmp_path / "check").write_text("3")  # the models are ahead of the migrations
     outcome = smoke_checks.check_alembic(ctx)
     assert (outcome.status, outcome.reason) == (Status.failed, "alembic check exited 3")
-    assert calls.read_text().splitlines() == [f"upgrade head {database}", f"check {database}"]
+    assert calls.read_text().splitlines() == [f"upgrade heads {database}", f"check {database}"]
     # A failed upgrade is reported as such, and nothing is checked after it.
     calls.unlink()
     (tmp_path / "upgrade").write_text("2")
     outcome = smoke_checks.check_alembic(ctx)
-    assert (outcome.status, outcome.reason) == (Status.failed, "alembic upgrade head exited 2")
-    assert calls.read_text().splitlines() == [f"upgrade head {database}"]
+    assert (outcome.status, outcome.reason) == (Status.failed, "alembic upgrade heads exited 2")
+    assert calls.read_text().splitlines() == [f"upgrade heads {database}"]
     (tmp_path / "upgrade").write_text("0")
     (tmp_path / "check").write_text("0")
     assert smoke_checks.check_alembic(ctx).status is Status.passed

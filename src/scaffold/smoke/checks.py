@@ -194,7 +194,7 @@ def check_alembic(ctx: Context) -> Outcome:
         return _not_installed(ctx, "alembic")
 
     def upgrade_and_check(url: str) -> Outcome:
-        for args in (("upgrade", "head"), ("check",)):
+        for args in (("upgrade", "heads"), ("check",)):
             done = _venv_command(ctx, "alembic", *args, env={"DATABASE_URL": url}, timeout=300)
             if done.status is not CheckStatus.passed:
                 return done

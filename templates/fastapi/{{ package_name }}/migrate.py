@@ -1,6 +1,6 @@
 """Apply the Alembic migrations, one process at a time: `python -m <package>.cli migrate`.
 
-`alembic upgrade head` is not safe to run twice at once on PostgreSQL: both runs see the
+`alembic upgrade heads` is not safe to run twice at once on PostgreSQL: both runs see the
 same migrations pending, and the second fails on the tables the first has just made, or
 applies a data migration twice. Several can start together in a cluster: a migration Job
 and its retry, two deploys at once. `upgrade` holds a PostgreSQL advisory lock around the
@@ -26,11 +26,11 @@ MIGRATION_LOCK = 7_316_815
 logger = logging.getLogger(__name__)
 
 
-def _upgrade_to_head(connection: Connection) -> None:
+def _upgrade_to_heads(connection: Connection) -> None:
     config = Config(ALEMBIC_INI)
     config.attributes["connection"] = connection  # migrations/env.py uses it as it is
     config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
 async def upgrade(database_url: str) -> None:
@@ -49,7 +49,7 @@ async def upgrade(database_url: str) -> None:
                     await connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
                 await connection.commit()
             try:
-                await connection.run_sync(_upgrade_to_head)
+                await connection.run_sync(_upgrade_to_heads)
             finally:
                 if locking:
                     await connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)

@@ -1,1 +1,0 @@
-../../../../_shared/fastapi/package/routers/health.py
