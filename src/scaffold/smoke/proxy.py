@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaffold.smoke import dockerfile
+from scaffold.smoke.context import has_worker
+from scaffold.smoke.redis_server import RedisDown, private_redis
 from scaffold.smoke.report import Outcome
 from scaffold.smoke.serve import (
     START_TIMEOUT,
@@ -193,7 +195,10 @@ def serve_behind_proxy(ctx: Context) -> Outcome:
     try:
         web_image, web_argv = service_command(ctx.project / "Dockerfile", web_port)
         api_image, api_argv = service_command(api_dir / "Dockerfile", api_port)
-        with database_for(ctx, "hybrid_proxy") as (database_url, database_kind):
+        with (
+            database_for(ctx, "hybrid_proxy") as (database_url, database_kind),
+            contextlib.ExitStack() as services,
+        ):
             variables = {
                 **secret_variables(ctx.project),
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -202,6 +207,10 @@ def serve_behind_proxy(ctx: Context) -> Outcome:
                 "DATABASE_URL": database_url,
                 "WEB_CONCURRENCY": "1",
             }
+            if has_worker(ctx):
+                # Production settings require Redis with the worker.
+                redis = services.enter_context(private_redis(ctx.scratch / "redis-proxy"))
+                variables["REDIS_URL"] = redis.url
             web_env = build_env(ctx, web_image, None, variables)
             _prepare_django(ctx.project, web_env)
             api_env = build_env(ctx, api_image, None, variables, api_dir)
@@ -233,6 +242,8 @@ def serve_behind_proxy(ctx: Context) -> Outcome:
                 admin_title = _browser_admin_sign_in(ctx, front)
     except ProxyFailure as failure:
         return Outcome.fail(failure.reason, failure.output)
+    except (ToolMissing, RedisDown) as exc:  # redis-server, for a project with the worker
+        return Outcome.fail(str(exc))
     except dockerfile.DockerfileError as exc:
         return Outcome.fail(str(exc))
     return Outcome.ok(
