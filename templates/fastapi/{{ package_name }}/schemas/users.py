@@ -4,7 +4,7 @@ import re
 from typing import Annotated, Literal
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
-from pydantic import AfterValidator, EmailStr, ValidationInfo, field_validator
+from pydantic import AfterValidator, EmailStr, StrictBool, ValidationInfo, field_validator
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
@@ -93,11 +93,12 @@ class UserCreate(SQLModel):
         return value
 
 
+# The flags take `true` or `false` only, as the schema says: not 0, 1 or "yes".
 class UserCreateByAdmin(UserCreate):
-    is_active: bool = True
-    is_superuser: bool = False
+    is_active: StrictBool = True
+    is_superuser: StrictBool = False
     # An administrator vouches for the address.
-    is_verified: bool = True
+    is_verified: StrictBool = True
 
 
 class UserUpdate(SQLModel):
@@ -105,9 +106,9 @@ class UserUpdate(SQLModel):
 
     full_name: Text | None = Field(default=None, max_length=200)
     password: NewPassword | None = None
-    is_active: bool | None = None
-    is_superuser: bool | None = None
-    is_verified: bool | None = None
+    is_active: StrictBool | None = None
+    is_superuser: StrictBool | None = None
+    is_verified: StrictBool | None = None
 
 
 class UserPublic(SQLModel):
