@@ -12,10 +12,10 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from starlette.concurrency import run_in_threadpool
 
 PASSWORD_MIN_LENGTH = 8
-# What a password needs besides digits (the schema shows this pattern): one other character.
-NOT_ONLY_DIGITS = "[^0-9]"
 # Bounds the hashing work a request can ask for.
 PASSWORD_MAX_LENGTH = 128
+# A character other than 0-9, which a password must have: the schema shows this pattern.
+NOT_ONLY_DIGITS = "[^0-9]"
 # How alike (0 to 1, difflib's ratio) a password and a part of the email address may be.
 MAX_SIMILARITY = 0.7
 

@@ -7,7 +7,8 @@ route declares: a shared dependency or the framework gives them, not the route i
   are not UTF-8, a broken form), and 413 when it is larger than MAX_REQUEST_BYTES: in
   JSON, or in plain text when the request announced its length.
 
-An operation that declares one of these codes itself keeps its own description.
+An operation that declares one of these codes itself keeps its own description. The
+codes are listed in order, as in the documentation pages.
 """
 
 from collections.abc import Callable
@@ -40,11 +41,12 @@ def add_shared_answers(schema: dict[str, Any]) -> None:
         for method, operation in path.items():
             if method not in OPERATIONS:
                 continue
-            answers = operation.setdefault("responses", {})
+            shared: dict[str, Any] = {}
             if "security" in operation:
-                answers.update({**NEEDS_A_TOKEN, **answers})
+                shared |= NEEDS_A_TOKEN
             if "requestBody" in operation:
-                answers.update({**TAKES_A_BODY, **answers})
+                shared |= TAKES_A_BODY
+            answers = {**shared, **operation.get("responses", {})}
             operation["responses"] = dict(sorted(answers.items()))
 
 
