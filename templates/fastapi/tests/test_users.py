@@ -97,6 +97,24 @@ async def test_administrators_deactivate_users(
     assert (await client.get("/api/v1/users/me", headers=alice.headers)).status_code == 401
 
 
+@pytest.mark.parametrize("flag", ["is_active", "is_superuser", "is_verified"])
+@pytest.mark.parametrize("value", [0, 1, "yes", "true"])
+async def test_flags_are_true_or_false_as_the_schema_says(
+    client: AsyncClient, admin: Account, alice: Account, flag: str, value: object
+) -> None:
+    created = await client.post(
+        "/api/v1/users",
+        json={"email": "staff@example.com", "password": "long enough", flag: value},
+        headers=admin.headers,
+    )
+    updated = await client.patch(
+        f"/api/v1/users/{alice.id}", json={flag: value}, headers=admin.headers
+    )
+
+    assert created.status_code == 422
+    assert updated.status_code == 422
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [

@@ -14,6 +14,8 @@ from starlette.concurrency import run_in_threadpool
 PASSWORD_MIN_LENGTH = 8
 # Bounds the hashing work a request can ask for.
 PASSWORD_MAX_LENGTH = 128
+# A character other than 0-9, which a password must have: the schema shows this pattern.
+NOT_ONLY_DIGITS = "[^0-9]"
 # How alike (0 to 1, difflib's ratio) a password and a part of the email address may be.
 MAX_SIMILARITY = 0.7
 
@@ -50,7 +52,7 @@ def common_passwords() -> frozenset[str]:
 
 def weakness(password: str) -> str | None:
     """Why `password` may not be used whoever chooses it, or None. Never repeats it."""
-    if password.isdigit():
+    if re.search(NOT_ONLY_DIGITS, password) is None:
         return "the password must not be all digits"
     if password.strip().lower() in common_passwords():
         return "the password is too common"

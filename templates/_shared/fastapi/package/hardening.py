@@ -1,10 +1,13 @@
-"""What every response of the API gets: security headers, and validation errors that do
-not repeat what the client sent (it may be a password)."""
+"""What every response of the API gets: security headers, validation errors that do not
+repeat what the client sent (it may be a password), and an `Allow` header that names
+every method of the path on a 405."""
 
 from fastapi import FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SECURITY_HEADERS = [
@@ -18,6 +21,8 @@ SECURITY_HEADERS = [
 ]
 # What is kept of each validation error: where and what, never the input itself.
 VALIDATION_ERROR_FIELDS = ("type", "loc", "msg")
+# The methods a route may serve, in the order `Allow` lists them.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 class SecurityHeaders:
@@ -50,9 +55,37 @@ async def validation_error_handler(
     return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route of the app serves at the path of `request`."""
+    routes = request.app.router.routes
+    allowed = []
+    for method in METHODS:
+        probe: Scope = {
+            "type": "http",
+            "method": method,
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+        }
+        if any(route.matches(probe)[0] is Match.FULL for route in routes):
+            allowed.append(method)
+    return allowed
+
+
+async def method_not_allowed_handler(request: Request, error: HTTPException) -> JSONResponse:
+    """405 with every method of the path in `Allow`.
+
+    Starlette's names only those of the first route that matched the path, while a path
+    often has a route per method (`GET` and `POST /items`): an `OPTIONS` request, or a
+    client reading `Allow`, would be told of `GET` alone.
+    """
+    allow = ", ".join(allowed_methods(request))
+    return JSONResponse({"detail": error.detail}, status_code=405, headers={"Allow": allow})
+
+
 def harden(app: FastAPI) -> None:
     app.add_middleware(SecurityHeaders)
     app.exception_handler(RequestValidationError)(validation_error_handler)
+    app.exception_handler(405)(method_not_allowed_handler)
 
 
 async def no_store(response: Response) -> None:

@@ -26,9 +26,16 @@ from .auth import EMAIL_TAKEN
 
 router = APIRouter(prefix="/users", tags=["users"])
 
+# The paths take digits only (`{user_id:int}`): /users/me is not a user id, even for the
+# methods it lacks, which answer 405.
 MAX_ID = 2**31 - 1
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
-ADMIN_ONLY: Responses = {status.HTTP_403_FORBIDDEN: {"model": Detail}}
+ADMIN_ONLY: Responses = {
+    status.HTTP_403_FORBIDDEN: {
+        "model": Detail,
+        "description": "Not an administrator, or an inactive account",
+    }
+}
 ADMIN_ONLY_404: Responses = {**ADMIN_ONLY, status.HTTP_404_NOT_FOUND: {"model": Detail}}
 
 
@@ -106,12 +113,12 @@ async def create_user(session: SessionDep, _admin: AdminUser, data: UserCreateBy
     return user
 
 
-@router.get("/{user_id}", response_model=UserPublic, responses=ADMIN_ONLY_404)
+@router.get("/{user_id:int}", response_model=UserPublic, responses=ADMIN_ONLY_404)
 async def read_user(session: SessionDep, _admin: AdminUser, user_id: UserId) -> User:
     return await get_user(session, user_id)
 
 
-@router.patch("/{user_id}", response_model=UserPublic, responses=ADMIN_ONLY_404)
+@router.patch("/{user_id:int}", response_model=UserPublic, responses=ADMIN_ONLY_404)
 async def update_user(
     session: SessionDep, _admin: AdminUser, user_id: UserId, data: UserUpdate
 ) -> User:
@@ -134,7 +141,7 @@ async def update_user(
 
 
 @router.delete(
-    "/{user_id}",
+    "/{user_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**ADMIN_ONLY_404, status.HTTP_409_CONFLICT: {"model": Detail}},
 )

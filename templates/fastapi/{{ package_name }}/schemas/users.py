@@ -1,16 +1,53 @@
 """What the auth and users APIs accept and return."""
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, EmailStr, ValidationInfo, field_validator
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
+from pydantic import AfterValidator, EmailStr, StrictBool, ValidationInfo, field_validator
+from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from ..passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, too_similar_to_email, weakness
-from .common import UTCDateTime
-from .items import reject_nul
+from ..passwords import (
+    NOT_ONLY_DIGITS,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    too_similar_to_email,
+    weakness,
+)
+from .common import Text, UTCDateTime
 
 TOKEN_MAX_LENGTH = 2000
 TOO_SIMILAR = "the password is too similar to the email address"
+
+
+def _any_case(name: str) -> str:
+    return "".join(
+        f"[{char}{char.upper()}]" if char.isalpha() else re.escape(char) for char in name
+    )
+
+
+# EmailStr checks addresses with email-validator. The schema tells as much of its rules as
+# it can, so that clients built from it offer no address the API refuses: 254 characters
+# at most (email-validator counts UTF-8 bytes), 64 before the @ (RFC 5321: checked here,
+# email-validator allows more), and no special-use domain such as `.test`, in any case.
+EMAIL_MAX_LENGTH = 254
+SPECIAL_USE_DOMAIN = "|".join(_any_case(name) for name in SPECIAL_USE_DOMAIN_NAMES)
+# 1 to 64 characters, the @, and a domain that is not special-use (nor under one).
+EMAIL_PATTERN = r"^[^@]{1,64}@(?!(?:[^@]*\.)?(?:" + SPECIAL_USE_DOMAIN + r")$)[^@]+$"
+
+
+def _fits_the_pattern(address: str) -> str:
+    if re.search(EMAIL_PATTERN, address) is None:
+        raise ValueError("value is not a valid email address: over 64 characters before the @")
+    return address
+
+
+Email = Annotated[
+    EmailStr,
+    PydanticField(max_length=EMAIL_MAX_LENGTH, json_schema_extra={"pattern": EMAIL_PATTERN}),
+    AfterValidator(_fits_the_pattern),
+]
 
 
 def _strong_enough(password: str) -> str:
@@ -19,20 +56,23 @@ def _strong_enough(password: str) -> str:
     return password
 
 
-# A password someone chooses. Compare it with the account's email address too.
+# A password someone chooses. Compare it with the account's email address too. The schema
+# tells the rule a pattern can: not all digits (common passwords are refused too).
 NewPassword = Annotated[
     str,
-    Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH),
+    PydanticField(
+        min_length=PASSWORD_MIN_LENGTH,
+        max_length=PASSWORD_MAX_LENGTH,
+        json_schema_extra={"pattern": NOT_ONLY_DIGITS},
+    ),
     AfterValidator(_strong_enough),
 ]
 
 
 class UserCreate(SQLModel):
-    email: EmailStr = Field(max_length=255)
+    email: Email
     password: NewPassword
-    full_name: str | None = Field(default=None, max_length=200)
-
-    _no_nul = field_validator("full_name")(reject_nul)
+    full_name: Text | None = Field(default=None, max_length=200)
 
     @field_validator("email")
     @classmethod
@@ -48,23 +88,22 @@ class UserCreate(SQLModel):
         return value
 
 
+# The flags take `true` or `false` only, as the schema says: not 0, 1 or "yes".
 class UserCreateByAdmin(UserCreate):
-    is_active: bool = True
-    is_superuser: bool = False
+    is_active: StrictBool = True
+    is_superuser: StrictBool = False
     # An administrator vouches for the address.
-    is_verified: bool = True
+    is_verified: StrictBool = True
 
 
 class UserUpdate(SQLModel):
     """An administrator's changes to a user; fields left out stay as they are."""
 
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: Text | None = Field(default=None, max_length=200)
     password: NewPassword | None = None
-    is_active: bool | None = None
-    is_superuser: bool | None = None
-    is_verified: bool | None = None
-
-    _no_nul = field_validator("full_name")(reject_nul)
+    is_active: StrictBool | None = None
+    is_superuser: StrictBool | None = None
+    is_verified: StrictBool | None = None
 
 
 class UserPublic(SQLModel):
@@ -102,7 +141,7 @@ class Message(SQLModel):
 
 
 class PasswordRecovery(SQLModel):
-    email: EmailStr = Field(max_length=255)
+    email: Email
 
     @field_validator("email")
     @classmethod

@@ -14,7 +14,9 @@ from ..schemas.items import ItemCreate, ItemPublic, ItemsPage, ItemUpdate
 
 router = APIRouter(prefix="/items", tags=["items"])
 
-# Integer keys are 32-bit in PostgreSQL; larger ids cannot exist.
+# Integer keys are 32-bit in PostgreSQL; larger ids cannot exist. The paths take digits
+# only (`{item_id:int}`): any other path under /items is not an item's, and answers 404,
+# or 405 for a method it lacks.
 MAX_ID = 2**31 - 1
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 NOT_FOUND: Responses = {status.HTTP_404_NOT_FOUND: {"model": Detail}}
@@ -62,12 +64,12 @@ async def create_item(session: SessionDep, user: CurrentUser, data: ItemCreate) 
     return item
 
 
-@router.get("/{item_id}", response_model=ItemPublic, responses=NOT_FOUND)
+@router.get("/{item_id:int}", response_model=ItemPublic, responses=NOT_FOUND)
 async def read_item(session: SessionDep, user: CurrentUser, item_id: ItemId) -> Item:
     return await get_own_item(session, user, item_id)
 
 
-@router.patch("/{item_id}", response_model=ItemPublic, responses=NOT_FOUND)
+@router.patch("/{item_id:int}", response_model=ItemPublic, responses=NOT_FOUND)
 async def update_item(
     session: SessionDep, user: CurrentUser, item_id: ItemId, data: ItemUpdate
 ) -> Item:
@@ -83,7 +85,7 @@ async def update_item(
     return item
 
 
-@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+@router.delete("/{item_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_item(session: SessionDep, user: CurrentUser, item_id: ItemId) -> None:
     item = await get_own_item(session, user, item_id)
     await session.delete(item)

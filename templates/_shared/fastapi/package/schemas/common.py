@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, StringConstraints
 from sqlmodel import SQLModel
 
 
@@ -11,6 +11,10 @@ def assume_utc(moment: datetime) -> datetime:
 
 
 UTCDateTime = Annotated[datetime, AfterValidator(assume_utc)]
+
+# Text PostgreSQL can store: no NUL character. Refused with a pattern rather than a
+# validator, so that the schema says so too and clients built from it refuse it first.
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
 
 # The `responses=` of a route: extra status codes to document, with their bodies.
 Responses = dict[int | str, dict[str, Any]]

@@ -1,0 +1,1 @@
+../../../_shared/fastapi/package/openapi.py
