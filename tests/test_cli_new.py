@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -364,6 +365,53 @@ def test_next_steps_quote_the_path(workdir: Path) -> None:
     result = scaffold("new", "my shop", "-a", "django", "--yes", "--no-git")
     assert result.exit_code == 0, result.output
     assert "cd 'my shop'" in result.stdout
+
+
+def uv_commands_of(steps: list[str]) -> list[int]:
+    return [index for index, step in enumerate(steps) if step.startswith(("uv ", "(cd api && uv"))]
+
+
+def test_next_steps_install_uv_first_when_it_is_missing(
+    workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Quick start's first command installs scaffold only: its next steps must work as
+    # printed on a machine without uv.
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    git_path = shutil.which("git")
+    assert git_path is not None
+    (tools / "git").symlink_to(git_path)
+    monkeypatch.setenv("PATH", str(tools))
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    result = scaffold("new", "shop", "-a", "fastapi", "--yes", "--no-git", "--json")
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.stdout)["next_steps"]
+    assert steps.index("pip install uv") < min(uv_commands_of(steps))
+
+
+def test_next_steps_quiet_uvs_warning_about_another_active_environment(
+    workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "quick-start-venv"))
+    result = scaffold("new", "shop", "-a", "django", "--yes", "--no-git", "--json")
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.stdout)["next_steps"]
+    unset = [i for i, step in enumerate(steps) if step.startswith("unset VIRTUAL_ENV")]
+    assert unset
+    assert unset[0] < min(uv_commands_of(steps))
+
+
+def test_next_steps_are_only_the_projects_commands_when_uv_is_ready(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("uv") is None:
+        pytest.skip("uv is not on PATH here")
+    monkeypatch.setenv("VIRTUAL_ENV", str(workdir / "shop" / ".venv"))  # the project's own
+    result = scaffold("new", "shop", "-a", "hybrid", "--yes", "--no-git", "--json")
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.stdout)["next_steps"]
+    assert steps[0] == "cd shop"
+    assert uv_commands_of(steps) == list(range(1, len(steps)))
 
 
 def test_skipping_git_inside_a_repository_is_said(workdir: Path) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,12 +71,32 @@ def rendered_in_full(architecture: Architecture, project: Path, package_name: st
     return (project / CATALOG[architecture].entry_file.format(package_name=package_name)).is_file()
 
 
+def uv_setup_steps(project: Path, environ: Mapping[str, str] | None = None) -> list[str]:
+    """What to type before the project's `uv run` commands work, and work quietly, here."""
+    environ = os.environ if environ is None else environ
+    steps = []
+    if shutil.which("uv", path=environ.get("PATH")) is None:
+        steps.append("pip install uv")
+    active = environ.get("VIRTUAL_ENV")
+    if active and Path(active).resolve() != (project / ".venv").resolve():
+        # uv runs the project in its own .venv and warns on every command while another
+        # environment is active; `deactivate` would also drop a uv installed into that one.
+        steps.append("unset VIRTUAL_ENV  # uv uses the project's own .venv")
+    return steps
+
+
 def next_steps(
-    architecture: Architecture, path: str, package_name: str, *, in_full: bool
+    architecture: Architecture,
+    path: str,
+    package_name: str,
+    *,
+    in_full: bool,
+    setup: list[str] | None = None,
 ) -> list[str]:
     info = CATALOG[architecture]
     steps = [f"cd {shlex.quote(path)}"]
     if in_full:
+        steps.extend(setup or [])
         steps.extend(command.format(package_name=package_name) for command in info.commands)
     else:
         steps.append(

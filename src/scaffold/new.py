@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.advisor import Answers, Recommendation, recommend
-from scaffold.architectures import menu_title, next_steps, rendered_in_full
+from scaffold.architectures import menu_title, next_steps, rendered_in_full, uv_setup_steps
 from scaffold.choices import Architecture
 from scaffold.env_file import write_env_file
 from scaffold.errors import InteractiveSessionRequired, UsageError
@@ -207,7 +207,13 @@ def create_project(
         path=dest.resolve(),
         architecture=architecture,
         template_version=version,
-        next_steps=next_steps(architecture, str(dest), package_name, in_full=in_full),
+        next_steps=next_steps(
+            architecture,
+            str(dest),
+            package_name,
+            in_full=in_full,
+            setup=uv_setup_steps(dest.resolve()),
+        ),
         recommendation=advice,
         git_initialized=use_git,
     )
