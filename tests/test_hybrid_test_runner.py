@@ -127,6 +127,13 @@ def test_fuzz_goes_to_the_api_suite_only(hybrid: Path, tmp_path: Path) -> None:
     assert "The API's tests (cd api && uv run pytest --fuzz)" in done.stdout
 
 
+def test_workers_go_to_the_django_suite_only(hybrid: Path, tmp_path: Path) -> None:
+    done = run_tests(hybrid, runner_env(tmp_path), "--workers")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert calls(tmp_path)[str(hybrid)][0] == "run pytest --workers"
+    assert calls(tmp_path)[str(hybrid / "api")][0] == "run pytest"
+
+
 def test_an_unknown_option_is_a_usage_error(hybrid: Path, tmp_path: Path) -> None:
     done = run_tests(hybrid, runner_env(tmp_path), "-k", "notes")
     assert done.returncode == 2

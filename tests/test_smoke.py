@@ -925,6 +925,19 @@ def test_a_fastapi_suite_runs_with_its_schema_fuzz_test(tmp_path: Path) -> None:
     assert (tmp_path / "args").read_text().splitlines() == ["-q", "-q --fuzz"]
 
 
+def test_only_the_ci_like_run_starts_real_worker_processes(tmp_path: Path) -> None:
+    # A Django project with the worker: its slow worker-process tests run once, in the
+    # PostgreSQL run that mirrors the project's CI, not in every run.
+    (tmp_path / "manage.py").write_text("")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "worker.py").write_text("")
+    ctx = _context(tmp_path)
+    assert smoke_checks._pytest_args(ctx) == ("-q",)
+    assert smoke_checks._pytest_args(ctx, as_ci=True) == ("-q", "--workers")
+    (tmp_path / "shop" / "worker.py").unlink()
+    assert smoke_checks._pytest_args(ctx, as_ci=True) == ("-q",)
+
+
 def _stand_in(tmp_path: Path, tool: str, script: str) -> Path:
     """A shell script in the project's environment under `tool`'s name."""
     path = tmp_path / ".venv" / "bin" / tool

@@ -128,10 +128,19 @@ def check_mypy(ctx: Context) -> Outcome:
     return _venv_command(ctx, "mypy", *(() if has_files else (".",)), timeout=900)
 
 
-def _pytest_args(ctx: Context) -> tuple[str, ...]:
-    """`-q`, plus `--fuzz` for a FastAPI suite: its schema fuzz test runs only when asked."""
-    fuzzable = (ctx.project / "tests" / "test_api_schema.py").is_file()
-    return ("-q", "--fuzz") if fuzzable else ("-q",)
+def _pytest_args(ctx: Context, *, as_ci: bool = False) -> tuple[str, ...]:
+    """`-q`, plus `--fuzz` for a FastAPI suite: its schema fuzz test runs only when asked.
+
+    `as_ci` adds what the project's CI adds: `--workers` for a Django suite with the
+    worker (its tests that start real worker processes, seconds each, run once per
+    project that way rather than in every run).
+    """
+    args = ["-q"]
+    if (ctx.project / "tests" / "test_api_schema.py").is_file():
+        args.append("--fuzz")
+    if as_ci and has_worker(ctx) and (ctx.project / "manage.py").is_file():
+        args.append("--workers")
+    return tuple(args)
 
 
 def check_pytest_sqlite(ctx: Context) -> Outcome:
@@ -146,7 +155,7 @@ def check_pytest_postgres(ctx: Context) -> Outcome:
         return _venv_command(
             ctx,
             "pytest",
-            *_pytest_args(ctx),
+            *_pytest_args(ctx, as_ci=True),
             env={"DATABASE_URL": url},
             label="pytest on PostgreSQL",
         )
