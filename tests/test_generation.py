@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -59,6 +62,27 @@ def test_no_template_syntax_is_left_behind(copie: Copie, architecture: str) -> N
             text = path.read_text(errors="replace")
             assert not JINJA.search(text), f"template syntax left in {path.relative_to(project)}"
             assert "_copier_" not in text.replace("_copier_conf", "")
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+@pytest.mark.parametrize("package_name", ["aa", "zz"])
+def test_imports_are_in_order_whatever_the_package_is_called(
+    copie: Copie, architecture: str, package_name: str
+) -> None:
+    # "aa" sorts before every app and "tests", "zz" after them: the import blocks must
+    # not depend on where the name falls.
+    project = render(copie, architecture, package_name=package_name)
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    assert ruff is not None, "ruff is a dev dependency of scaffold"
+    for folder in [project, *([project / "api"] if architecture == "hybrid" else [])]:
+        checked = subprocess.run(
+            [ruff, "check", "--select", "I", "--output-format", "concise", "."],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_answers_flow_into_the_files(copie: Copie) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.models import EmailAddress, User
+
 from tests.support import IsolatedDatabase
 from tests.test_passwords import PASSWORD, argon2, pbkdf2_sha256
 

@@ -6,6 +6,7 @@ import hashlib
 import pytest
 
 from api.passwords import verify_django_password
+
 from tests.support import CHEAP_PASSWORD_HASH
 
 PASSWORD = "correct horse battery staple"
