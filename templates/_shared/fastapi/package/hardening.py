@@ -82,8 +82,19 @@ async def method_not_allowed_handler(request: Request, error: HTTPException) -> 
     return JSONResponse({"detail": error.detail}, status_code=405, headers={"Allow": allow})
 
 
+class HardenedAPI(FastAPI):
+    """FastAPI with `SecurityHeaders` outside all of its middleware.
+
+    Added with `add_middleware`, they would sit inside FastAPI's own outer layers, and the
+    answers those send themselves (413 for a body over the limit, 500 for a crash) would
+    go out without them.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def harden(app: FastAPI) -> None:
-    app.add_middleware(SecurityHeaders)
     app.exception_handler(RequestValidationError)(validation_error_handler)
     app.exception_handler(405)(method_not_allowed_handler)
 
