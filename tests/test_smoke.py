@@ -1536,6 +1536,23 @@ def test_the_mail_sink_keeps_what_smtp_hands_it() -> None:
     assert "http://127.0.0.1/confirm/abc/" in body_text(found[0])
 
 
+def test_production_redis_starts_a_server_only_when_the_worker_needs_one(tmp_path: Path) -> None:
+    from scaffold.smoke.redis_server import production_redis
+
+    with production_redis(False, tmp_path / "none") as variables:
+        assert variables == {}
+    assert not (tmp_path / "none").exists()
+    import redis
+
+    from scaffold.smoke.tools import ToolMissing
+
+    try:
+        with production_redis(True, tmp_path / "redis") as variables:
+            assert redis.Redis.from_url(variables["REDIS_URL"], socket_timeout=2).ping()
+    except ToolMissing as exc:
+        pytest.skip(f"redis-server is not installed: {exc}")
+
+
 def test_the_private_redis_stops_and_starts_on_the_same_port(tmp_path: Path) -> None:
     from scaffold.smoke.redis_server import private_redis
     from scaffold.smoke.tools import ToolMissing

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from scaffold.smoke import dockerfile
 from scaffold.smoke.context import has_worker
-from scaffold.smoke.redis_server import RedisDown, private_redis
+from scaffold.smoke.redis_server import RedisDown, production_redis
 from scaffold.smoke.report import Outcome
 from scaffold.smoke.serve import (
     START_TIMEOUT,
@@ -207,10 +207,11 @@ def serve_behind_proxy(ctx: Context) -> Outcome:
                 "DATABASE_URL": database_url,
                 "WEB_CONCURRENCY": "1",
             }
-            if has_worker(ctx):
-                # Production settings require Redis with the worker.
-                redis = services.enter_context(private_redis(ctx.scratch / "redis-proxy"))
-                variables["REDIS_URL"] = redis.url
+            variables.update(
+                services.enter_context(
+                    production_redis(has_worker(ctx), ctx.scratch / "redis-proxy")
+                )
+            )
             web_env = build_env(ctx, web_image, None, variables)
             _prepare_django(ctx.project, web_env)
             api_env = build_env(ctx, api_image, None, variables, api_dir)

@@ -84,3 +84,15 @@ def private_redis(folder: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def production_redis(needed: bool, folder: Path) -> Iterator[dict[str, str]]:
+    """The environment production settings need for Redis: with the worker (`needed`),
+    a private server's `REDIS_URL`; without, nothing. RedisDown or ToolMissing when it
+    cannot start."""
+    if not needed:
+        yield {}
+        return
+    with private_redis(folder) as server:
+        yield {"REDIS_URL": server.url}

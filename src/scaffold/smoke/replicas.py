@@ -41,7 +41,7 @@ from scaffold.smoke.proxy import (
     service_command,
     wait_for,
 )
-from scaffold.smoke.redis_server import RedisDown, private_redis
+from scaffold.smoke.redis_server import RedisDown, production_redis
 from scaffold.smoke.report import Outcome
 from scaffold.smoke.serve import build_env, database_for, free_port, secret_variables
 from scaffold.smoke.tools import ToolMissing, find_tool, run
@@ -265,17 +265,21 @@ def cluster(ctx: Context, label: str, extra: Mapping[str, str] | None = None) ->
     A project with the worker needs Redis in production: it gets a private one unless
     `extra` names its own.
     """
-    if has_worker(ctx) and "REDIS_URL" not in (extra or {}):
+    needs_redis = has_worker(ctx) and "REDIS_URL" not in (extra or {})
+    with contextlib.ExitStack() as redis_stack:
         try:
-            with contextlib.ExitStack() as stack:
-                redis = stack.enter_context(private_redis(ctx.scratch / f"redis-{label}"))
-                with_redis = {**(extra or {}), "REDIS_URL": redis.url}
-                yield stack.enter_context(cluster(ctx, label, with_redis))
+            redis = redis_stack.enter_context(
+                production_redis(needs_redis, ctx.scratch / f"redis-{label}")
+            )
         except ToolMissing as exc:
             raise ProxyFailure(f"{exc}: a project with the worker needs Redis") from exc
         except RedisDown as exc:
             raise ProxyFailure(str(exc)) from exc
-        return
+        yield redis_stack.enter_context(_cluster(ctx, label, {**(extra or {}), **redis}))
+
+
+@contextlib.contextmanager
+def _cluster(ctx: Context, label: str, extra: Mapping[str, str]) -> Iterator[Cluster]:
     found = services(ctx.project)
     if not found:
         raise ProxyFailure("no web service (manage.py or alembic.ini) to run")
@@ -293,7 +297,7 @@ def cluster(ctx: Context, label: str, extra: Mapping[str, str] | None = None) ->
             "SECURE_SSL_REDIRECT": "false",
             "DATABASE_URL": database_url,
             "WEB_CONCURRENCY": "1",
-            **(extra or {}),
+            **extra,
         }
         ports = {service.name: [free_port() for _ in range(REPLICAS)] for service in found}
         commands: list[tuple[str, list[str], Path, dict[str, str]]] = []
