@@ -1,5 +1,5 @@
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
@@ -90,6 +90,17 @@ def test_the_list_is_paged_with_one_query_per_page(
 
     for page_number in ("3", "0", "-1", "two"):
         assert client.get(url, {"page": page_number}).status_code == 404
+
+
+# With Redis, production reads sessions from the cache (settings/base.py).
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db")
+def test_a_cached_session_saves_the_list_a_query(
+    client: Client, alice: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    client.force_login(alice)
+    # The user, then the page.
+    with django_assert_num_queries(2):
+        assert client.get(reverse("notes:list")).status_code == 200
 
 
 def test_an_empty_list_is_one_page(client: Client, alice: User, bobs_note: Note) -> None:

@@ -27,6 +27,8 @@ IDLE_SECONDS = 1.0
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    health_check_done: bool  # Django's, which its type stubs leave out
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.last_used = float("-inf")
@@ -35,7 +37,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def close_if_health_check_failed(self) -> None:
         self.health_check_pinged = False
-        if self.connection is None or not self.health_check_enabled or self.health_check_done:
+        enabled = self.settings_dict["CONN_HEALTH_CHECKS"]
+        if self.connection is None or not enabled or self.health_check_done:
             return
         if time.monotonic() - self.last_used < IDLE_SECONDS and not self.server_has_spoken():
             self.health_check_done = True
