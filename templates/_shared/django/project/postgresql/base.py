@@ -13,7 +13,8 @@ page's statements. Here it is sent only when it can tell something:
   by the ping, as before.
 
 A connection used by a request less than a second ago, whose socket is quiet, is used
-at once. Outside requests (commands, tasks) every check pings, as Django's does.
+at once. "Used" is noted by Django's end-of-request check (Celery runs it around tasks
+too); a connection that has not been through one is pinged, as Django would.
 """
 
 import select
