@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tomllib
@@ -24,18 +22,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench_services import GOALS
+from bench_services import (
+    CONVENTIONAL,
+    contention_table,
+    machine_description,
+    services_table,
+)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results"
 FRAGMENTS = REPO / "templates" / "_shared" / "performance"
-
-ENDPOINT_LABELS = {"light": "liveness", "health": "readiness (database ping)",
-                   "read": "signed-in list of 20 rows",
-                   "read_session": "the same list, beside a bare page with session sign-in",
-                   "login": "sign-in"}  # fmt: skip
-FRAMEWORK = {"django": "Django", "fastapi": "FastAPI", "hybrid": "FastAPI"}
 
 
 def run(script: str, *args: str) -> dict[str, Any]:
@@ -46,31 +43,10 @@ def run(script: str, *args: str) -> dict[str, Any]:
     return loaded
 
 
-def services_table(services: dict[str, Any], architecture: str) -> list[str]:
-    lines = [
-        "| endpoint | requests/s | bare app | ratio | goal | p50 | p99 |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name, figure in services[architecture]["endpoints"].items():
-        mine, bare = figure["generated"], figure["bare"]
-        goal = GOALS[architecture].get(name)
-        if not mine["requests_per_s"]:  # e.g. throttled: no completed request to report
-            label = f"{ENDPOINT_LABELS[name]}: `{figure['method']} {figure['path']}`"
-            bare_rate = f"{bare['requests_per_s']:,.0f}"
-            lines.append(f"| {label} | not measured | {bare_rate} | — | — | — | — |")
-            continue
-        lines.append(
-            f"| {ENDPOINT_LABELS[name]}: `{figure['method']} {figure['path']}` "
-            f"| {mine['requests_per_s']:,.0f} | {bare['requests_per_s']:,.0f} "
-            f"| {figure['ratio']:.2f} | {'≥ ' + str(goal) if goal else '—'} "
-            f"| {mine['p50_ms']:.1f} ms | {mine['p99_ms']:.1f} ms |"
-        )
-    return lines
-
-
 def machine(settings: dict[str, Any], database: str) -> str:
+    cpu = f", {settings['cpu_model']}" if settings.get("cpu_model") else ""
     return (
-        f"{settings['cpus']} CPUs ({settings['machine']}), one server worker, "
+        f"{settings['cpus']} CPUs ({settings['machine']}{cpu}), one server worker, "
         f"{'PostgreSQL' if database == 'postgresql' else 'SQLite'}, wrk with "
         f"{settings['connections']} connections (4 for sign-in), median of "
         f"{settings['rounds']} rounds of {settings['seconds']} s (the ratio: median of the "
@@ -78,16 +54,51 @@ def machine(settings: dict[str, Any], database: str) -> str:
     )
 
 
+def machine_line() -> str:
+    """The machine, as RESULTS.md states it."""
+    found = machine_description()
+    return (
+        f"{found['cpus']} CPUs ({found['cpu_model'] or found['machine']}), "
+        f"{found['memory_gib']:g} GiB of memory, Linux {found['kernel']}, "
+        f"Python {found['python']}"
+    )
+
+
+def contention_note(settings: dict[str, Any]) -> str:
+    return (
+        f"Under CPU contention: each side alone for {settings['contention_seconds']} s beside "
+        "a process spinning on the server's CPU, wrk with "
+        f"{settings['connections']} connections and a "
+        f"{settings['contention_timeout'].removesuffix('s')} s timeout; database "
+        "connections sampled in `pg_stat_activity` every 0.1 s, those opened counted in "
+        "`pg_stat_database.sessions`:"
+    )
+
+
+def statements_note() -> str:
+    return (
+        "Statements per request: what the server sends PostgreSQL for one request, counted "
+        "on the wire by a proxy (requests sent one at a time, after a warm-up), by the "
+        "statement's first word."
+    )
+
+
 def fragment(services: dict[str, Any], architecture: str, version: str) -> str:
     result = services["services"][architecture]
+    settings = services["settings"]
     lines = [
         f"Measured by scaffold {version}'s `benchmarks/bench_services.py` on "
-        f"{machine(services['settings'], result['database'])}. Each figure stands beside a "
-        f"bare {FRAMEWORK[architecture]} app written in the benchmark, run by the same server "
-        "with the same flags and doing the same work without middleware or authentication "
-        "(where a row says so, the bare page does read the session and its user):",
+        f"{machine(settings, result['database'])}, load average "
+        f"{', '.join(str(x) for x in result['load_before'])} before the run. Each figure "
+        f"stands beside {CONVENTIONAL[architecture]}:",
         "",
-        *services_table(services["services"], architecture),
+        *services_table(result, architecture),
+        "",
+        statements_note(),
+    ]
+    if result.get("contention"):
+        lines += ["", contention_note(settings), "", *contention_table(result)]
+    lines += [
         "",
         f"One password verification takes about {result['password_hash_ms']:.0f} ms of CPU "
         "(Argon2 at its library's default cost): sign-in throughput per worker is bounded by it, "
@@ -186,17 +197,29 @@ def results_markdown(figures: dict[str, Any], version: str) -> str:
     lines += ["", "## Generated services", ""]
     for architecture in services["services"]:
         result = services["services"][architecture]
+        settings = services["settings"]
         lines += [
             f"### {architecture}",
             "",
-            f"`{result['command']}` on {machine(services['settings'], result['database'])}.",
+            f"`{result['command']}` on {machine(settings, result['database'])}. Load average "
+            f"before the batch: {', '.join(str(x) for x in result['load_before'])}. The "
+            f"baseline: {CONVENTIONAL[architecture]}.",
             "",
-            *services_table(services["services"], architecture),
+            *services_table(result, architecture),
             "",
-            f"One password verification: {result['password_hash_ms']:.0f} ms.",
+            statements_note(),
             "",
         ]
+        if result.get("contention"):
+            lines += [contention_note(settings), "", *contention_table(result), ""]
+        lines += [f"One password verification: {result['password_hash_ms']:.0f} ms.", ""]
     return "\n".join(lines)
+
+
+# A smoke test of bench_services.py: every pass, briefly.
+QUICK_SERVICES = [
+    "--rounds", "1", "--seconds", "1", "--contention-seconds", "2", "--statement-requests", "3",
+]  # fmt: skip
 
 
 def main() -> None:
@@ -217,14 +240,11 @@ def main() -> None:
     figures: dict[str, Any] = {
         "version": version,
         "date": datetime.now(UTC).date().isoformat(),
-        "machine": f"{os.cpu_count()} CPUs, {platform.machine()}, "
-        f"Python {platform.python_version()}",
+        "machine": machine_line(),
         "cli": run("bench_cli.py", *quick),
         "update": run("bench_update.py", *quick),
         "first_run": run("bench_first_run.py", *(["--runs", "1"] if args.quick else [])),
-        "services": run(
-            "bench_services.py", *(["--rounds", "1", "--seconds", "1"] if args.quick else [])
-        ),
+        "services": run("bench_services.py", *(QUICK_SERVICES if args.quick else [])),
         "security": run("bench_security.py"),
         "worker": run(
             "bench_worker.py", *(["--signups", "3", "--messages", "50"] if args.quick else [])

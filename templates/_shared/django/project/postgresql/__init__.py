@@ -1,0 +1,1 @@
+"""PostgreSQL, with a connection health check that skips the round trip on a busy connection."""

@@ -1,0 +1,1 @@
+../../_shared/django/tests/test_database.py
