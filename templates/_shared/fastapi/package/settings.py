@@ -41,6 +41,9 @@ class DatabaseSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     database_url: str = "sqlite+aiosqlite:///./db.sqlite3"
     database_echo: bool = False
+    # PostgreSQL connections each server process keeps, at most: processes (workers) times
+    # this must stay below the server's `max_connections`.
+    database_pool_size: int = Field(default=10, ge=1, le=1000)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import col
 
-from ..deps import CurrentUser, SessionDep
+from ..deps import CurrentUser, ReadsDep, SessionDep
 from ..models import Item
 from ..pages import PageQuery
 from ..schemas.common import Detail, Responses
@@ -43,12 +43,12 @@ async def get_own_item(session: SessionDep, user: CurrentUser, item_id: int) -> 
 
 @router.get("")
 async def list_items(
-    session: SessionDep,
+    reads: ReadsDep,
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ItemsPage:
-    rows, total = await OWN_ITEMS.read(session, {"owner_id": user.id}, offset=offset, limit=limit)
+    rows, total = await OWN_ITEMS.read(reads, {"owner_id": user.id}, offset=offset, limit=limit)
     # One validation for the whole page: a model per row cost a tenth of the request.
     return ItemsPage.model_validate(
         {"items": rows, "total": total, "limit": limit, "offset": offset}
