@@ -203,3 +203,13 @@ def test_margins_say_which_rows_argued_for_the_runner_up() -> None:
     assert by_criterion["admin"].margin == 0
     assert sum(r.margin for r in advice.reasons) == advice.scores[H] - advice.scores[D]
     assert "margin" not in advice.to_json_dict()["reasons"][0]  # type: ignore[index]
+
+
+def test_the_io_reason_cites_what_was_measured_here_not_the_articles() -> None:
+    from scaffold.advisor import MEASURED_IO_ADVANTAGE
+
+    advice = recommend(Answers(workload="io-bound"))
+    [reason] = [r for r in advice.reasons if r.criterion == "workload"]
+    assert MEASURED_IO_ADVANTAGE in reason.because
+    assert "3-5" not in reason.because
+    assert "bench_io" not in reason.because  # the user reads the figure, not our file names
