@@ -84,8 +84,9 @@ D, F, H = Architecture.django, Architecture.fastapi, Architecture.hybrid
 # What benchmarks/bench_io.py measured on our machine (an endpoint making one 50 ms upstream
 # call with httpx, one server process each), cited instead of the articles' "3-5x".
 MEASURED_IO_ADVANTAGE = (
-    "measured here: about 3x the requests/s of Django's sync views at 16-64 concurrent "
-    "50 ms upstream calls, 1.1x at 256, where the HTTP client's own CPU is the limit"
+    "measured here: about 4x the requests/s of Django's sync views at 16 concurrent "
+    "50 ms upstream calls, 6.5x at 64, 1.6x at 256, where the HTTP client's own CPU is "
+    "the limit"
 )
 
 
