@@ -22,19 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench_services import (
-    DJANGO_BENCH_SETTINGS,
-    DJANGO_SEED,
-    DJANGO_SESSION,
-    clean_env,
-    find_python,
-    fresh_database,
-    install,
-    prepare_django_database,
-    probe,
-    sh,
-    write_django_conventional,
-)
+from bench_services import clean_env, find_python, fresh_database, install, probe, seed_django, sh
 
 # The parts of a request, each by the function whose cumulative time it is: (file ending,
 # function name). Nested parts (URL reversal inside rendering) are shares of the whole too.
@@ -135,12 +123,7 @@ def measure(root: Path, requests: int) -> dict[str, Any]:
             "SECRET_KEY": "p" * 50,
             "REDIS_URL": "redis://127.0.0.1:6379/14",
         }
-        env |= prepare_django_database(project, env)
-        sh([project / ".venv/bin/python", "manage.py", "shell"], project, env, DJANGO_SEED)
-        write_django_conventional(project)
-        (project / "bench_settings.py").write_text(DJANGO_BENCH_SETTINGS)
-        session = sh([project / ".venv/bin/python", "manage.py", "shell"], project, env,
-                     DJANGO_SESSION).split()[-1]  # fmt: skip
+        session = seed_django(project, env)
         sides = {
             "generated": profile_side(project, env, "bench_settings", session, requests),
             "conventional": profile_side(project, env, "bench_conventional", session, requests),

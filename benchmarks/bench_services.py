@@ -1181,18 +1181,26 @@ def write_django_conventional(project: Path) -> None:
         path.write_text(text)
 
 
-def prepare_django(project: Path, env: dict[str, str], ports: tuple[int, int]) -> Service:
+def seed_django(project: Path, env: dict[str, str]) -> str:
+    """Migrate and seed the project's database, write both sides' settings (the
+    project's as `bench_settings`, the conventional page's) and return a signed-in
+    session key. `env` gains the production settings' variables."""
     env |= prepare_django_database(project, env)
     python = project / ".venv/bin/python"
     sh([python, "manage.py", "shell"], project, env, DJANGO_SEED)
     write_django_conventional(project)
     (project / "bench_settings.py").write_text(DJANGO_BENCH_SETTINGS)
+    return sh([python, "manage.py", "shell"], project, env, DJANGO_SESSION).split()[-1]
+
+
+def prepare_django(project: Path, env: dict[str, str], ports: tuple[int, int]) -> Service:
+    session = seed_django(project, env)
+    python = project / ".venv/bin/python"
     argv, conventional_argv = (image_command(project, port) for port in ports)
     conventional_argv = conventional_command(
         conventional_argv, "django.core.wsgi:get_wsgi_application()"
     )
     stored = stored_django_hash(project, env)
-    session = sh([python, "manage.py", "shell"], project, env, DJANGO_SESSION).split()[-1]
     cost = hash_cost(
         python, project, env,
         "import django; django.setup()\n"

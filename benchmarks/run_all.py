@@ -238,10 +238,8 @@ def api_findings(result: dict[str, Any]) -> list[str]:
         f"{statements('health', 'generated')} beside {statements('health', 'conventional')}."
     )
     if contended:
-        runs = [(name, side, run) for name, sides in contended.items()
-                for side, run in sides.items()]  # fmt: skip
-        mine = [run for _name, side, run in runs if side == "generated"]
-        theirs = [run for _name, side, run in runs if side == "conventional"]
+        mine = [sides["generated"] for sides in contended.values()]
+        theirs = [sides["conventional"] for sides in contended.values()]
         text += (
             " Its pool is fixed (the pool size setting, no overflow): beside a CPU "
             f"burner it held at most {max(r['max_connections'] for r in mine)} connections, "
